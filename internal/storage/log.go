@@ -1,0 +1,167 @@
+// Package storage is the partition log: Kafka's on-disk layout of segments
+// (<base offset>.log), sparse offset indexes (.index), time indexes
+// (.timeindex) and the leader-epoch checkpoint, with roll, retention and
+// crash recovery.
+//
+// This file fixes the API that the replica manager and the metadata quorum
+// build on. The implementation is in the other files of the package.
+package storage
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+)
+
+// ErrOffsetOutOfRange reports a read or truncation outside
+// [LogStartOffset, LogEndOffset].
+var ErrOffsetOutOfRange = errors.New("offset out of range")
+
+// ErrClosed reports use of a closed log.
+var ErrClosed = errors.New("log closed")
+
+// Config holds the per-log settings, already resolved from topic and broker
+// configuration. The zero value is not valid; start from DefaultConfig.
+type Config struct {
+	SegmentBytes       int64         // segment.bytes: roll when the active segment would exceed it
+	SegmentMs          time.Duration // segment.ms: roll when the active segment is older
+	SegmentJitterMs    time.Duration // segment.jitter.ms
+	SegmentIndexBytes  int64         // segment.index.bytes: maximum index file size
+	IndexIntervalBytes int64         // index.interval.bytes: bytes between index entries
+	RetentionMs        time.Duration // retention.ms; negative: keep forever
+	RetentionBytes     int64         // retention.bytes; negative: no size limit
+	FileDeleteDelay    time.Duration // file.delete.delay.ms
+	Preallocate        bool          // preallocate
+}
+
+// DefaultConfig returns Kafka's defaults.
+func DefaultConfig() Config {
+	return Config{
+		SegmentBytes:       1 << 30,
+		SegmentMs:          7 * 24 * time.Hour,
+		SegmentIndexBytes:  10 << 20,
+		IndexIntervalBytes: 4096,
+		RetentionMs:        7 * 24 * time.Hour,
+		RetentionBytes:     -1,
+		FileDeleteDelay:    time.Minute,
+	}
+}
+
+// Options are what Open needs besides the Config.
+type Options struct {
+	Dir    string // the partition directory, e.g. <log.dir>/orders-0
+	Config Config
+	Logger *slog.Logger
+	// RecoveryPoint is the offset below which the log is known to be
+	// durable (from the log directory's recovery-point checkpoint); Open
+	// validates and, if needed, truncates everything from there on.
+	// Zero means: validate everything.
+	RecoveryPoint int64
+	// LogStartOffset is the checkpointed log start offset (from DeleteRecords
+	// or retention), or 0.
+	LogStartOffset int64
+	Now            func() time.Time // nil: time.Now
+}
+
+// AppendInfo describes one appended batch.
+type AppendInfo struct {
+	BaseOffset   int64
+	LastOffset   int64
+	MaxTimestamp int64
+	Position     int64 // byte position of the batch in its segment
+}
+
+// ReadResult is the outcome of Read.
+type ReadResult struct {
+	// Batches holds whole record batches, in offset order. It may begin
+	// with a batch whose base offset is below the requested offset (the
+	// batch that contains it); readers skip the records below.
+	Batches        []byte
+	LogStartOffset int64
+	LogEndOffset   int64
+}
+
+// TimestampOffset is an offset and the timestamp of the record at it.
+type TimestampOffset struct {
+	Offset    int64
+	Timestamp int64
+}
+
+// EpochEntry is one line of the leader-epoch checkpoint: the first offset
+// written under a leader epoch.
+type EpochEntry struct {
+	Epoch       int32
+	StartOffset int64
+}
+
+// Log is one partition's log on disk. It is safe for concurrent use: appends
+// are serialised, reads run concurrently with appends and with each other,
+// and Sync does not block appends while it waits for the disk.
+//
+// The method set below is the contract; see the implementation files.
+type LogAPI interface {
+	// Append writes one already-validated v2 batch (exactly one batch in
+	// batch) at the log end: it sets the base offset to LogEndOffset and
+	// the partition leader epoch to epoch, in place, then writes it. It
+	// does not fsync. It rolls the segment first when size, age or index
+	// space require it.
+	Append(batch []byte, epoch int32) (AppendInfo, error)
+
+	// AppendWithOffsets writes batches that already carry their offsets and
+	// leader epochs (replication, the metadata log). The first base offset
+	// must equal LogEndOffset; offsets must increase.
+	AppendWithOffsets(batches []byte) (AppendInfo, error)
+
+	// Read returns whole batches starting with the one that contains
+	// offset, at most maxBytes bytes, and none at or past maxOffset
+	// (the high watermark, or LogEndOffset). If minOneBatch is set the first
+	// batch is returned even when larger than maxBytes. Reading at
+	// LogEndOffset (or maxOffset) returns no batches and no error; below
+	// LogStartOffset or above LogEndOffset returns ErrOffsetOutOfRange.
+	Read(offset int64, maxBytes int, maxOffset int64, minOneBatch bool) (ReadResult, error)
+
+	// Sync makes everything appended so far durable (fdatasync of the
+	// segments written since the last Sync) and returns the offset below
+	// which all data is durable. Appends proceed while it waits.
+	Sync() (int64, error)
+
+	LogStartOffset() int64
+	LogEndOffset() int64
+	// Size is the total bytes of all segments.
+	Size() int64
+	// SegmentCount is the number of segments.
+	SegmentCount() int
+
+	// OffsetForTimestamp returns the first offset whose record timestamp
+	// is >= ts, with that timestamp; found is false when no record is.
+	OffsetForTimestamp(ts int64) (result TimestampOffset, found bool, err error)
+	// MaxTimestamp returns the offset and timestamp of the record with
+	// the largest timestamp (the first such record); found is false for an
+	// empty log.
+	MaxTimestamp() (result TimestampOffset, found bool, err error)
+
+	// EndOffsetForEpoch answers OffsetForLeaderEpoch: the largest epoch
+	// <= epoch present in the log and the start offset of the epoch after
+	// it (or LogEndOffset); (-1, -1) when the log has no such epoch.
+	EndOffsetForEpoch(epoch int32) (leaderEpoch int32, endOffset int64)
+	// Epochs returns a copy of the leader-epoch cache.
+	Epochs() []EpochEntry
+
+	// DeleteRecordsBefore raises the log start offset to offset (not
+	// beyond LogEndOffset) and removes segments wholly below it.
+	DeleteRecordsBefore(offset int64) error
+	// ApplyRetention deletes segments past retention.ms / retention.bytes
+	// (never data at or above limit, the high watermark) and returns how
+	// many segments it removed. It also rolls an idle active segment
+	// whose age exceeds segment.ms.
+	ApplyRetention(limit int64) (int, error)
+	// TruncateTo removes everything at and after offset.
+	TruncateTo(offset int64) error
+	// SetConfig replaces the configuration (dynamic topic configs).
+	SetConfig(Config)
+
+	// Close flushes and closes the files. Delete closes the log and
+	// removes its directory (renamed to <dir>.<id>-delete first).
+	Close() error
+	Delete() error
+}
