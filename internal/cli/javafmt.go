@@ -72,7 +72,7 @@ type dateField struct {
 }
 
 // CompileDateFormat parses a SimpleDateFormat pattern. It supports the
-// letters G y Y M L d D E u a H k K h m s S z Z X; quoted text ('at') and ''
+// letters G y Y M L d D E u a H k K h m s S z Z X; quoted text ('at') and ”
 // for a quote are literal, as are characters that are not ASCII letters.
 func CompileDateFormat(pattern string) (*DateFormat, error) {
 	df := &DateFormat{}
@@ -104,7 +104,7 @@ func CompileDateFormat(pattern string) (*DateFormat, error) {
 	return df, nil
 }
 
-// quoted reads 'text' starting at pattern[i] == '\''; two quotes are one.
+// quoted reads 'text' starting at pattern[i] == '\”; two quotes are one.
 func quoted(pattern string, i int) (string, int, error) {
 	if i+1 < len(pattern) && pattern[i+1] == '\'' {
 		return "'", i + 2, nil
