@@ -72,8 +72,8 @@ type dateField struct {
 }
 
 // CompileDateFormat parses a SimpleDateFormat pattern. It supports the
-// letters G y Y M L d D E u a H k K h m s S z Z X; quoted text ('at') and ”
-// for a quote are literal, as are characters that are not ASCII letters.
+// letters G y Y M L d D E u a H k K h m s S z Z X; quoted text ('at') and two single
+// quotes for one are literal, as are characters that are not ASCII letters.
 func CompileDateFormat(pattern string) (*DateFormat, error) {
 	df := &DateFormat{}
 	for i := 0; i < len(pattern); {
