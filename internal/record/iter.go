@@ -93,6 +93,13 @@ func Records(b []byte) iter.Seq2[Record, error] {
 // leaves gaps in offset deltas, for instance). A malformed record yields an
 // error and ends the iteration.
 func (b Batch) Records() iter.Seq2[Record, error] {
+	return b.RecordsLimited(DefaultMaxDecompressedBytes)
+}
+
+// RecordsLimited is Records with another bound on the decompressed bytes.
+// Reading keeps one decompressed record at a time, so the bound is also
+// about the most one compressed batch can make the reader allocate.
+func (b Batch) RecordsLimited(maxDecompressedBytes int64) iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
 		if b.RecordCount < 0 {
 			yield(Record{}, invalid("negative record count %d", b.RecordCount))
@@ -107,7 +114,7 @@ func (b Batch) Records() iter.Seq2[Record, error] {
 		case c == CodecNone:
 			b.plainRecords(body, yield)
 		case c <= CodecZstd:
-			b.streamRecords(c, body, yield)
+			b.streamRecords(c, body, maxDecompressedBytes, yield)
 		default:
 			yield(Record{}, newError(kerr.UnsupportedCompressionType, "unknown compression codec %d", int8(c)))
 		}
@@ -132,8 +139,8 @@ func (b Batch) plainRecords(body []byte, yield func(Record, error) bool) {
 	}
 }
 
-func (b Batch) streamRecords(c Codec, body []byte, yield func(Record, error) bool) {
-	s, err := openStream(c, body, DefaultMaxDecompressedBytes)
+func (b Batch) streamRecords(c Codec, body []byte, limit int64, yield func(Record, error) bool) {
+	s, err := openStream(c, body, limit)
 	if err != nil {
 		yield(Record{}, err)
 		return
@@ -159,8 +166,9 @@ func (b Batch) streamRecords(c Codec, body []byte, yield func(Record, error) boo
 }
 
 // readRecord copies the next record body out of s into its own slice. The
-// slice grows only as bytes arrive, so a record claiming more than the
-// stream holds costs no more memory than the stream does.
+// slice doubles only as bytes arrive and never beyond what the stream may
+// still deliver, so a record claiming more than the stream holds costs at
+// most twice what the stream does.
 func readRecord(s *stream) ([]byte, error) {
 	length, err := s.varint()
 	if err != nil {
@@ -169,15 +177,22 @@ func readRecord(s *stream) ([]byte, error) {
 	if length < minRecordBody {
 		return nil, invalid("record length %d below the minimum %d", length, minRecordBody)
 	}
-	body := make([]byte, 0, min(int(length), streamWindow))
-	for len(body) < int(length) {
-		n := min(int(length)-len(body), streamWindow)
-		body = append(body, make([]byte, n)...)
-		if err := s.read(body[len(body)-n:]); err != nil {
+	if left := s.limit - s.offset(); int64(length) > left {
+		return nil, corrupt("record length %d exceeds the %d decompressed bytes left under the limit", length, left)
+	}
+	body := make([]byte, min(int(length), streamWindow))
+	for filled := 0; ; {
+		if err := s.read(body[filled:]); err != nil {
 			return nil, err
 		}
+		filled = len(body)
+		if filled == int(length) {
+			return body, nil
+		}
+		grown := make([]byte, min(2*filled, int(length)))
+		copy(grown, body)
+		body = grown
 	}
-	return body, nil
 }
 
 func (b Batch) record(r *rawRecord) Record {
