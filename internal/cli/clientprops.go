@@ -74,7 +74,8 @@ func ProducerOpts(props map[string]string) (*ClientConfig, error) {
 		return nil, err
 	}
 	if !idem {
-		cfg.Opts = append(cfg.Opts, kgo.DisableIdempotentWrite())
+		inflight, _ := strconv.Atoi(eff["max.in.flight.requests.per.connection"])
+		cfg.Opts = append(cfg.Opts, kgo.DisableIdempotentWrite(), kgo.MaxProduceRequestsInflightPerBroker(inflight))
 	}
 	// Java bounds buffering by bytes only; franz-go also bounds records
 	// (50,000 by default), which would throttle small records early.
@@ -153,7 +154,8 @@ func lookupSetter(k string, tables []map[string]setter) (setter, bool) {
 func isIgnorable(k string) bool {
 	switch k {
 	case "key.serializer", "value.serializer", "key.deserializer", "value.deserializer",
-		"partitioner.class", "partitioner.ignore.keys", "check.crcs", "client.dns.lookup":
+		"partitioner.class", "partitioner.ignore.keys", "check.crcs", "client.dns.lookup",
+		"send.buffer.bytes", "receive.buffer.bytes": // left to the kernel's autotuning
 		return true
 	}
 	return false
@@ -226,16 +228,21 @@ var producerSetters = map[string]setter{
 	"acks":                acksSetter,
 	"enable.idempotence":  func(*builder, string) error { return nil }, // resolved by idempotence
 	"linger.ms":           durationSetter(func(d time.Duration) kgo.Opt { return kgo.ProducerLinger(d) }),
-	"batch.size":          int32Setter(func(n int32) kgo.Opt { return kgo.ProducerBatchMaxBytes(max(n, 512)) }),
+	"batch.size":          batchSizeSetter,
 	"compression.type":    compressionSetter,
 	"buffer.memory":       int32Setter(func(n int32) kgo.Opt { return kgo.MaxBufferedBytes(int(n)) }),
 	"max.request.size":    int32Setter(func(n int32) kgo.Opt { return kgo.BrokerMaxWriteBytes(max(n, 1<<10)) }),
 	"request.timeout.ms":  durationSetter(func(d time.Duration) kgo.Opt { return kgo.ProduceRequestTimeout(d) }),
 	"delivery.timeout.ms": durationSetter(func(d time.Duration) kgo.Opt { return kgo.RecordDeliveryTimeout(d) }),
 	"retries":             int32Setter(func(n int32) kgo.Opt { return kgo.RecordRetries(int(n)) }),
-	"max.in.flight.requests.per.connection": int32Setter(func(n int32) kgo.Opt {
-		return kgo.MaxProduceRequestsInflightPerBroker(int(n))
-	}),
+	// Applied by ProducerOpts once idempotence is known: franz-go fixes the
+	// in-flight limit of an idempotent producer at Kafka's 5.
+	"max.in.flight.requests.per.connection": func(_ *builder, v string) error {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 {
+			return fmt.Errorf("want a positive integer")
+		}
+		return nil
+	},
 	"transactional.id":       func(b *builder, v string) error { b.add(kgo.TransactionalID(v)); return nil },
 	"transaction.timeout.ms": durationSetter(func(d time.Duration) kgo.Opt { return kgo.TransactionTimeout(d) }),
 	"max.block.ms":           nil,
@@ -304,6 +311,20 @@ func int32Setter(opt func(int32) kgo.Opt) setter {
 	}
 }
 
+// batchSizeSetter bounds batches and, as Java's built-in partitioner does
+// for records without a key, sticks to one partition until batch.size
+// bytes went to it (KIP-794, adaptive).
+func batchSizeSetter(b *builder, v string) error {
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || n < 0 {
+		return fmt.Errorf("want a non-negative 32-bit integer")
+	}
+	size := max(int32(n), 512) // franz-go's minimum batch size
+	b.add(kgo.ProducerBatchMaxBytes(size))
+	b.add(kgo.RecordPartitioner(kgo.UniformBytesPartitioner(int(size), true, true, nil)))
+	return nil
+}
+
 func acksSetter(b *builder, v string) error {
 	switch strings.ToLower(v) {
 	case "0":
@@ -331,17 +352,23 @@ func compressionSetter(b *builder, v string) error {
 	return nil
 }
 
+// resetSetter maps auto.offset.reset, which in Java decides both where a
+// partition without a committed offset starts and where an out-of-range
+// offset resumes; franz-go splits the two.
 func resetSetter(b *builder, v string) error {
+	var start, reset kgo.Offset
 	switch strings.ToLower(v) {
 	case "earliest":
-		b.add(kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		start, reset = kgo.NewOffset().AtStart(), kgo.NewOffset().AtStart()
 	case "latest":
-		b.add(kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd()))
+		start, reset = kgo.NewOffset().AtEnd(), kgo.NewOffset().AtEnd()
 	case "none":
-		b.add(kgo.ConsumeResetOffset(kgo.NoResetOffset()))
+		start, reset = kgo.NewOffset().AtCommitted(), kgo.NoResetOffset()
 	default:
 		return fmt.Errorf("want earliest, latest or none")
 	}
+	b.add(kgo.ConsumeStartOffset(start))
+	b.add(kgo.ConsumeResetOffset(reset))
 	return nil
 }
 

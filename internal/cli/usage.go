@@ -80,8 +80,8 @@ func describe(o *Option) string {
 }
 
 func (p *Parser) shortUsage(w io.Writer) {
-	var b strings.Builder
-	b.WriteString("usage: " + p.Program + " [-h]")
+	prefix := "usage: " + p.Program + " "
+	items := []string{"[-h]"}
 	for _, o := range p.options {
 		if o.Name == "help" || o.Name == "version" {
 			continue
@@ -90,14 +90,21 @@ func (p *Parser) shortUsage(w io.Writer) {
 		if !o.Required {
 			item = "[" + item + "]"
 		}
-		b.WriteString(" " + item)
+		items = append(items, item)
 	}
-	for i, line := range wrap(b.String(), argparseWidth-len(p.Program)-8) {
-		if i > 0 {
-			line = strings.Repeat(" ", len(p.Program)+8) + line
+	// Like argparse, break between options, never inside one.
+	line := prefix
+	for _, item := range items {
+		if len(line) > len(prefix) && len(line)+1+len(item) > argparseWidth {
+			fmt.Fprintln(w, strings.TrimRight(line, " "))
+			line = strings.Repeat(" ", len(prefix))
 		}
-		fmt.Fprintln(w, line)
+		if len(line) > len(prefix) {
+			line += " "
+		}
+		line += item
 	}
+	fmt.Fprintln(w, line)
 }
 
 func argparseMetavar(o *Option) string {
