@@ -1,0 +1,378 @@
+package quorum
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// useRealStorage switches the tests from the stand-in log to storage.Log.
+const useRealStorage = false
+
+// testDisk returns the stand-in disk, or nil for the real storage.
+func testDisk() *memDisk {
+	if useRealStorage {
+		return nil
+	}
+	return newMemDisk()
+}
+
+func (d *memDisk) logOpener() logOpener {
+	if d == nil {
+		return nil
+	}
+	return d.opener
+}
+
+var singleVoter = map[int32]string{1: "CONTROLLER://localhost:9093"}
+
+func singleConfig(dir string, disk *memDisk) Config {
+	cfg := fastConfig(dir, 1, singleVoter, nopTransport{})
+	cfg.openLog = disk.logOpener()
+	return cfg
+}
+
+func startNode(t *testing.T, cfg Config, sm StateMachine) *Node {
+	t.Helper()
+	n, err := Open(cfg, sm)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	n.Start()
+	return n
+}
+
+// proposeAll proposes count entries from workers goroutines and returns
+// the index each data got.
+func proposeAll(t *testing.T, n *Node, prefix string, count, workers int) map[string]uint64 {
+	t.Helper()
+	var (
+		mu    sync.Mutex
+		got   = make(map[string]uint64, count)
+		wg    sync.WaitGroup
+		first error
+	)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < count; i += workers {
+				data := fmt.Sprintf("%s-%05d", prefix, i)
+				index, err := n.Propose(ctx, []byte(data))
+				mu.Lock()
+				if err != nil && first == nil {
+					first = fmt.Errorf("propose %s: %w", data, err)
+				}
+				got[data] = index
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		t.Fatal(first)
+	}
+	return got
+}
+
+// checkApplied fails unless sm applied exactly the proposals, each once at
+// the index Propose returned, in ascending index order.
+func checkApplied(t *testing.T, sm *testSM, proposals map[string]uint64) {
+	t.Helper()
+	seen := make(map[string]bool)
+	var last uint64
+	for _, e := range sm.snapshotEntries() {
+		if e.Index <= last {
+			t.Fatalf("entry %d applied after %d", e.Index, last)
+		}
+		last = e.Index
+		d := string(e.Data)
+		want, ok := proposals[d]
+		if !ok {
+			continue
+		}
+		if seen[d] {
+			t.Fatalf("%s applied twice", d)
+		}
+		seen[d] = true
+		if e.Index != want {
+			t.Fatalf("%s applied at %d, Propose returned %d", d, e.Index, want)
+		}
+	}
+	if len(seen) != len(proposals) {
+		t.Fatalf("%d of %d proposals applied", len(seen), len(proposals))
+	}
+}
+
+func TestSingleVoterConcurrentProposalsApplyOnceInOrder(t *testing.T) {
+	dir, disk := t.TempDir(), testDisk()
+	sm := &testSM{}
+	n := startNode(t, singleConfig(dir, disk), sm)
+	proposals := proposeAll(t, n, "a", 1000, 50)
+	checkApplied(t, sm, proposals)
+	if err := n.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+
+	// Open replays the whole log before returning.
+	sm2 := &testSM{}
+	n2, err := Open(singleConfig(dir, disk), sm2)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	if sm2.hash() != sm.hash() {
+		t.Fatalf("replayed state differs: %d entries, want %d", sm2.count(), sm.count())
+	}
+	n2.Start()
+	more := proposeAll(t, n2, "b", 100, 10)
+	checkApplied(t, sm2, more)
+	checkApplied(t, sm2, proposals)
+	if err := n2.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+}
+
+func TestSingleVoterElectsItselfAtOnce(t *testing.T) {
+	start := time.Now()
+	n := startNode(t, singleConfig(t.TempDir(), testDisk()), &testSM{})
+	defer n.Close()
+	if _, err := n.Propose(context.Background(), []byte("x")); err != nil {
+		t.Fatalf("propose: %v", err)
+	}
+	// An election timeout here is 100-200 ms; a self-election takes two
+	// fsyncs.
+	if d := time.Since(start); d > 90*time.Millisecond {
+		t.Fatalf("first proposal took %v: the node waited for an election timeout", d)
+	}
+}
+
+func TestProposeRejectsBadSizes(t *testing.T) {
+	cfg := singleConfig(t.TempDir(), testDisk())
+	cfg.MaxEntryBytes = 100
+	n := startNode(t, cfg, &testSM{})
+	defer n.Close()
+	if _, err := n.Propose(context.Background(), nil); err == nil {
+		t.Fatal("empty proposal accepted")
+	}
+	if _, err := n.Propose(context.Background(), make([]byte, 101)); !errors.Is(err, ErrProposalTooLarge) {
+		t.Fatalf("101-byte proposal: got %v, want ErrProposalTooLarge", err)
+	}
+	if _, err := n.Propose(context.Background(), make([]byte, 100)); err != nil {
+		t.Fatalf("100-byte proposal: %v", err)
+	}
+}
+
+// snapshottingConfig takes a snapshot every ~1 KiB of entries.
+func snapshottingConfig(dir string, disk *memDisk) Config {
+	cfg := singleConfig(dir, disk)
+	cfg.SnapshotMaxBytes = 1024
+	cfg.SnapshotCatchUpEntries = 5
+	cfg.SegmentBytes = 4096
+	return cfg
+}
+
+func checkpointsIn(t *testing.T, dir string) []checkpointFile {
+	t.Helper()
+	cps, err := listCheckpoints(partitionDir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cps
+}
+
+// proposeSequential proposes count entries of about 100 bytes, one at a
+// time, so that snapshots interleave with them.
+func proposeSequential(t *testing.T, n *Node, prefix string, count int) map[string]uint64 {
+	t.Helper()
+	got := make(map[string]uint64, count)
+	for i := range count {
+		data := fmt.Sprintf("%s-%05d-%s", prefix, i, bytes.Repeat([]byte{'x'}, 90))
+		index, err := n.Propose(context.Background(), []byte(data))
+		if err != nil {
+			t.Fatalf("propose %d: %v", i, err)
+		}
+		got[data] = index
+	}
+	return got
+}
+
+func TestSingleVoterRestartAfterSnapshots(t *testing.T) {
+	dir, disk := t.TempDir(), testDisk()
+	sm := &testSM{}
+	n := startNode(t, snapshottingConfig(dir, disk), sm)
+	first := proposeSequential(t, n, "a", 300)
+	waitFor(t, "two checkpoints", 5*time.Second, func() bool { return n.Status().SnapshotIndex > 200 })
+	st := n.Status()
+	if st.LogStartOffset == 0 {
+		t.Fatalf("log start offset still 0 after snapshots at %d", st.SnapshotIndex)
+	}
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if cps := checkpointsIn(t, dir); len(cps) == 0 || len(cps) > 2 {
+		t.Fatalf("%d checkpoints on disk, want 1 or 2: %v", len(cps), cps)
+	}
+
+	sm2 := &testSM{}
+	n2, err := Open(snapshottingConfig(dir, disk), sm2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sm2.restores != 1 || sm2.hash() != sm.hash() {
+		t.Fatalf("after reopen: %d restores, %d entries; want 1 restore and %d entries", sm2.restores, sm2.count(), sm.count())
+	}
+	n2.Start()
+	second := proposeSequential(t, n2, "b", 50)
+	checkApplied(t, sm2, first)
+	checkApplied(t, sm2, second)
+	if err := n2.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func corruptFile(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCorruptNewestCheckpointFallsBackToThePreviousOne(t *testing.T) {
+	dir, disk := t.TempDir(), testDisk()
+	sm := &testSM{}
+	n := startNode(t, snapshottingConfig(dir, disk), sm)
+	proposeSequential(t, n, "a", 300)
+	waitFor(t, "two checkpoints", 5*time.Second, func() bool { return len(checkpointsIn(t, dir)) == 2 })
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cps := checkpointsIn(t, dir)
+	corruptFile(t, filepath.Join(partitionDir(dir), cps[0].name))
+
+	sm2 := &testSM{}
+	n2, err := Open(snapshottingConfig(dir, disk), sm2)
+	if err != nil {
+		t.Fatalf("reopen with a corrupt newest checkpoint: %v", err)
+	}
+	defer n2.Close()
+	if sm2.hash() != sm.hash() {
+		t.Fatalf("state after fallback: %d entries, want %d", sm2.count(), sm.count())
+	}
+	if got := n2.Status().SnapshotIndex; got != cps[1].index {
+		t.Fatalf("loaded checkpoint %d, want the previous one %d", got, cps[1].index)
+	}
+	if left := checkpointsIn(t, dir); slices.ContainsFunc(left, func(c checkpointFile) bool { return c.name == cps[0].name }) {
+		t.Fatalf("corrupt checkpoint %s still there", cps[0].name)
+	}
+}
+
+func TestCorruptOnlyCheckpointFallsBackToTheLog(t *testing.T) {
+	dir, disk := t.TempDir(), testDisk()
+	cfg := singleConfig(dir, disk)
+	cfg.SnapshotMaxBytes = 2000
+	sm := &testSM{}
+	n := startNode(t, cfg, sm)
+	proposeSequential(t, n, "a", 25) // about 2.5 KiB: one snapshot
+	waitFor(t, "a checkpoint", 5*time.Second, func() bool { return len(checkpointsIn(t, dir)) == 1 })
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	corruptFile(t, filepath.Join(partitionDir(dir), checkpointsIn(t, dir)[0].name))
+
+	sm2 := &testSM{}
+	n2, err := Open(cfg, sm2)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer n2.Close()
+	if sm2.restores != 0 || sm2.hash() != sm.hash() {
+		t.Fatalf("after replaying the log: %d restores, %d entries; want 0 and %d", sm2.restores, sm2.count(), sm.count())
+	}
+}
+
+// TestCrashLosesNoAcknowledgedProposal stops the node without Close while
+// proposals are in flight, drops every write that was not fsynced, and
+// checks that every proposal Propose acknowledged survives.
+func TestCrashLosesNoAcknowledgedProposal(t *testing.T) {
+	disk := newMemDisk() // the stand-in is what can lose unsynced writes
+	dir := t.TempDir()
+	cfg := singleConfig(dir, disk)
+	cfg.openLog = disk.opener
+	n := startNode(t, cfg, &testSM{})
+
+	var (
+		mu    sync.Mutex
+		acked = make(map[string]uint64)
+		wg    sync.WaitGroup
+	)
+	for w := range 8 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				data := fmt.Sprintf("w%d-%d", w, i)
+				index, err := n.Propose(context.Background(), []byte(data))
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				acked[data] = index
+				mu.Unlock()
+			}
+		})
+	}
+	waitFor(t, "500 acknowledgements", 10*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(acked) >= 500
+	})
+	n.halt()
+	disk.crash()
+	wg.Wait()
+
+	sm := &testSM{}
+	n2, err := Open(cfg, sm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n2.Close()
+	applied := make(map[string]uint64)
+	for _, e := range sm.snapshotEntries() {
+		applied[string(e.Data)] = e.Index
+	}
+	for data, index := range acked {
+		if got, ok := applied[data]; !ok || got != index {
+			t.Fatalf("acknowledged %s at %d lost after the crash (found at %d, %v)", data, index, got, ok)
+		}
+	}
+}
+
+func TestApplyErrorStopsTheNode(t *testing.T) {
+	sm := &testSM{failAt: 3}
+	n := startNode(t, singleConfig(t.TempDir(), testDisk()), sm)
+	ctx := context.Background()
+	var err error
+	for i := 0; i < 5 && err == nil; i++ {
+		_, err = n.Propose(ctx, []byte("x"))
+	}
+	if !errors.Is(err, ErrStopped) {
+		t.Fatalf("propose after an apply failure: %v, want ErrStopped", err)
+	}
+	<-n.Done()
+	if n.Err() == nil || n.Close() == nil {
+		t.Fatal("no fatal error recorded")
+	}
+	if _, err := n.Propose(ctx, []byte("y")); !errors.Is(err, ErrStopped) {
+		t.Fatalf("propose after stop: %v", err)
+	}
+}
