@@ -23,6 +23,96 @@
 // Because the CRC starts at the attributes, the broker may rewrite the base
 // offset and the leader epoch without recomputing it; a LogAppendTime rewrite
 // changes maxTimestamp and so recomputes the CRC.
+//
+// Each record (after decompression) is a varint length followed by that many
+// bytes: attributes (unused), varlong timestampDelta, varint offsetDelta,
+// varint key length and key, varint value length and value (a negative length
+// is null), varint header count, then per header a varint key length (never
+// negative), key, varint value length and value. Varints are zigzag encoded.
+//
+// # Validation
+//
+// Validate applies to the records field of one partition of a Produce request
+// the checks Kafka 4 applies (ProduceRequest.validateRecords, UnifiedLog's
+// analyzeAndValidateRecords, LogValidator), in Kafka's order, each answered
+// with Kafka's error code:
+//
+//	fewer than 17 bytes, or a batch running past the end    INVALID_RECORD
+//	batchLength < 14                                        CORRUPT_MESSAGE
+//	magic outside 0..2                                      CORRUPT_MESSAGE
+//	magic 0 or 1                                            INVALID_RECORD
+//	anything after the batch (one batch per partition)      INVALID_RECORD
+//	batch shorter than its 61-byte header                   CORRUPT_MESSAGE
+//	zstd in a Produce request below v7                      UNSUPPORTED_COMPRESSION_TYPE
+//	baseOffset other than 0 from a producer                 INVALID_RECORD
+//	batch larger than max.message.bytes                     MESSAGE_TOO_LARGE
+//	CRC-32C mismatch                                        CORRUPT_MESSAGE
+//	codec 5, 6 or 7                                         UNSUPPORTED_COMPRESSION_TYPE
+//	negative recordCount                                    INVALID_RECORD
+//	from a producer: recordCount 0, lastOffsetDelta other
+//	than recordCount-1, a control batch, a producer id
+//	with a negative base sequence                           INVALID_RECORD
+//	a record's lengths outside the record or the batch, a
+//	record longer or shorter than its fields, malformed
+//	varints, negative header counts or key lengths, offset
+//	deltas other than 0..n-1, more or fewer records than
+//	recordCount, bytes after the last record                INVALID_RECORD
+//	compressed records that fail to decompress, or that
+//	decompress past MaxDecompressedBytes                    CORRUPT_MESSAGE
+//	a null key on a compacted topic                         INVALID_RECORD, per record
+//	a CreateTime timestamp outside [now-before.max.ms,
+//	now+after.max.ms], or LogAppendTime set by a producer   INVALID_TIMESTAMP, per record
+//
+// Per-record faults are gathered over the whole batch and reported in
+// ValidationError.RecordErrors (Kafka's record_errors); a timestamp fault
+// makes the answer INVALID_TIMESTAMP even when keys are also at fault.
+// Records without a timestamp (-1) are never out of range.
+//
+// Samsa is stricter than Kafka where Kafka repairs or ignores what no client
+// sends: Kafka drops a partial batch after the first one, where Samsa rejects
+// the request; Kafka rewrites a compressed batch whose offset deltas are not
+// 0..n-1 and ignores them in an uncompressed one, where Samsa rejects both, so
+// that a batch is always stored exactly as produced; Java truncates varints
+// that carry more than 32 (or 64) bits, Samsa rejects them. Where Kafka
+// answers UNKNOWN_SERVER_ERROR (an unknown codec, a stream that does not
+// decompress), Samsa gives the specific code above.
+//
+// Validate does not change the batch. Kafka overwrites a producer's
+// maxTimestamp with the one it computes; Validate reports that value
+// (Info.MaxTimestamp, with the offset delta of its first record) and the
+// broker writes it with SetCreateTime, or stamps LogAppendTime topics with
+// SetLogAppendTime, which sets the attribute bit and maxTimestamp and, as
+// Kafka's in-place path does, leaves baseTimestamp and the deltas alone.
+//
+// # Compression
+//
+// Codecs are gzip (RFC 1952, concatenated members allowed), snappy, lz4
+// (the LZ4 frame format, v2's correct header checksum) and zstd. Snappy
+// arrives in two framings, both read: a single raw block (Sarama,
+// kafka-python, librdkafka, franz-go's one-shot compressor) and snappy-java's
+// xerial framing (the Java producer, franz-go's streaming producer); Build
+// writes xerial with 32 KiB blocks, as Java does.
+//
+// Compressed records are never decompressed whole. Validate streams them
+// through pooled decoders into a 32 KiB window and checks each record as it
+// passes, skipping keys and values, so its memory does not depend on the
+// compression ratio: the window, plus gzip's 32 KiB history, lz4's block
+// (at most 4 MiB, as the frame declares), a zstd window of at most 8 MiB
+// (levels up to 19; frames asking more are CORRUPT_MESSAGE), or for snappy
+// one block, which cannot be decoded piecewise and whose claimed size is
+// checked against snappy's best ratio (22:1) and the limit before anything
+// is allocated for it. No allocation is ever sized from a length field before
+// the bytes behind it have arrived. Decompressing stops one byte past
+// MaxDecompressedBytes (default 256 MiB), which bounds the CPU a bomb costs.
+//
+// # Reading
+//
+// Batches walks the batches of a log segment or fetch response, and
+// Batch.Records (or Records, which also checks each CRC) their records,
+// decompressing as a stream. Records report LogAppendTime batches' maxTimestamp
+// as their timestamp, distinguish null from empty keys and values, and for
+// uncompressed batches alias the input. Reading checks structure but not
+// producer rules: compaction leaves gaps in offset deltas.
 package record
 
 import (

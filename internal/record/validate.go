@@ -120,7 +120,7 @@ func Validate(b []byte, opts ValidateOptions) (Info, error) {
 	if err := validateHeader(h, opts); err != nil {
 		return Info{}, err
 	}
-	v := recordChecker{opts: &opts, h: &h, maxDelta: -1, maxTimestamp: NoTimestamp}
+	v := recordChecker{opts: opts, h: h, maxDelta: -1, maxTimestamp: NoTimestamp}
 	records := b[HeaderSize:]
 	if h.Codec() == CodecNone {
 		err = v.validatePlain(records)
@@ -233,8 +233,8 @@ func validateHeader(h Header, opts ValidateOptions) error {
 // timestamps. Structural faults stop validation at once; key and timestamp
 // faults are collected over the whole batch, as Kafka reports them.
 type recordChecker struct {
-	opts *ValidateOptions
-	h    *Header
+	opts ValidateOptions
+	h    Header
 
 	firstTimestamp int64
 	maxTimestamp   int64
@@ -304,7 +304,7 @@ func (v *recordChecker) check(i int32, timestampDelta int64, offsetDelta int32, 
 // its rule that a producer may not claim LogAppendTime unless the topic is
 // CreateTime and the timestamp is in range.
 func (v *recordChecker) checkTimestamp(i int32, ts int64) {
-	o := v.opts
+	o := &v.opts
 	if !o.LogAppendTime && ts != NoTimestamp {
 		diff := o.Now - ts
 		if diff > o.TimestampBeforeMaxMs || -diff > o.TimestampAfterMaxMs {
