@@ -5,6 +5,62 @@
 //
 // This file fixes the API that the replica manager and the metadata quorum
 // build on. The implementation is in the other files of the package.
+//
+// # On disk
+//
+// A partition directory holds, as Kafka's does:
+//
+//	00000000000000000000.log        record batches, exactly as appended
+//	00000000000000000000.index      8-byte entries: int32 offset - base, int32 position
+//	00000000000000000000.timeindex  12-byte entries: int64 timestamp, int32 offset - base
+//	leader-epoch-checkpoint         "0", count, "epoch startOffset" lines
+//	.samsa_cleanshutdown            present only between a clean Close and the next change
+//
+// An offset index entry is added for a batch when more than
+// index.interval.bytes were appended since the last entry; it maps the
+// batch's last offset to its position. A time index entry is added at the
+// same moments when the largest timestamp so far grew, mapping it to the
+// last offset of the first batch that carried it; a roll and a Close add
+// the final one, so a sealed segment's largest timestamp is its time
+// index's last entry. segment.index.bytes bounds both indexes: a full
+// index rolls the segment.
+//
+// # Appends and reads
+//
+// Appends are serialised by Log.appendMu and write each batch with one
+// pwrite at the end of the active segment; no fsync. The active segment's
+// new index entries stay in memory (the file lags, flushed every 4 KiB of
+// entries, on roll and on Close: recovery rebuilds the active segment's
+// indexes anyway). The new end is then published under Log.mu, a lock held
+// only for copies. A reader copies the segment's state under Log.mu, takes
+// a reference on the segment and reads with pread, never past the copied
+// end: bytes below it are never rewritten (truncation aside), so reads need
+// no other lock. Segments that retention or truncation removes are renamed
+// .deleted at once and closed when the last reader drops its reference;
+// the files go after file.delete.delay.
+//
+// # Durability
+//
+// Sync fdatasyncs the segments written since the previous Sync (a sealed
+// one with its index files, and the directory when segments were created)
+// without holding appendMu, and returns the log end offset it covered. The
+// replica manager runs group commit on top of it. A failed write or fsync
+// fails the log until it is reopened.
+//
+// # Recovery
+//
+// Close syncs everything and writes the clean-shutdown marker, which pins
+// the log end offset and the active segment's base and size; the first
+// change after Open removes it durably. Open with a matching marker trusts
+// the files: it checks the active segment's indexes and reads only the
+// batch headers after its last index entry. Otherwise it validates every
+// batch from the segment holding Options.RecoveryPoint on (header, length,
+// CRC-32C, increasing offsets), truncates at the first invalid or torn
+// batch, removes the segments after it and rebuilds the indexes of what it
+// read; sealed segments' indexes are rebuilt when missing or failing
+// Kafka's O(1) sanity checks, and readers fall back to scanning a segment
+// whose index points nowhere. Leftover .deleted, .cleaned, .swap and .tmp
+// files are removed. Open never refuses a log because of its content.
 package storage
 
 import (
@@ -85,6 +141,9 @@ type ReadResult struct {
 type TimestampOffset struct {
 	Offset    int64
 	Timestamp int64
+	// LeaderEpoch is the partition leader epoch of the record's batch
+	// (ListOffsets v4+ returns it), -1 when the batch has none.
+	LeaderEpoch int32
 }
 
 // EpochEntry is one line of the leader-epoch checkpoint: the first offset
@@ -109,7 +168,11 @@ type LogAPI interface {
 
 	// AppendWithOffsets writes batches that already carry their offsets and
 	// leader epochs (replication, the metadata log). The first base offset
-	// must equal LogEndOffset; offsets must increase.
+	// must not be below LogEndOffset and offsets must increase; gaps are
+	// allowed, because a compacted leader's log has them (Kafka rejects
+	// only offsets going back). Callers that need contiguity check
+	// BaseOffset == LogEndOffset themselves. A batch larger than
+	// segment.bytes is rejected with ErrRecordBatchTooLarge.
 	AppendWithOffsets(batches []byte) (AppendInfo, error)
 
 	// Read returns whole batches starting with the one that contains
@@ -140,9 +203,13 @@ type LogAPI interface {
 	// empty log.
 	MaxTimestamp() (result TimestampOffset, found bool, err error)
 
-	// EndOffsetForEpoch answers OffsetForLeaderEpoch: the largest epoch
-	// <= epoch present in the log and the start offset of the epoch after
-	// it (or LogEndOffset); (-1, -1) when the log has no such epoch.
+	// EndOffsetForEpoch answers OffsetForLeaderEpoch as Kafka's
+	// LeaderEpochFileCache.endOffsetFor: for the latest epoch, (epoch,
+	// LogEndOffset); otherwise the largest epoch <= epoch present in the log
+	// and the start offset of the epoch after it. An epoch older than every
+	// cached one gives (epoch, start offset of the first cached epoch), so
+	// that a follower truncates to where the leader's history starts; an
+	// epoch above the latest, a negative one or an empty cache give (-1, -1).
 	EndOffsetForEpoch(epoch int32) (leaderEpoch int32, endOffset int64)
 	// Epochs returns a copy of the leader-epoch cache.
 	Epochs() []EpochEntry
@@ -150,18 +217,25 @@ type LogAPI interface {
 	// DeleteRecordsBefore raises the log start offset to offset (not
 	// beyond LogEndOffset) and removes segments wholly below it.
 	DeleteRecordsBefore(offset int64) error
-	// ApplyRetention deletes segments past retention.ms / retention.bytes
-	// (never data at or above limit, the high watermark) and returns how
-	// many segments it removed. It also rolls an idle active segment
-	// whose age exceeds segment.ms.
+	// ApplyRetention deletes segments wholly below the log start offset or
+	// past retention.ms / retention.bytes (never data at or above limit, the
+	// high watermark) and returns how many segments it removed. It also
+	// rolls an idle active segment whose age exceeds segment.ms, and rolls
+	// the active segment when all data qualifies for deletion.
 	ApplyRetention(limit int64) (int, error)
-	// TruncateTo removes everything at and after offset.
+	// TruncateTo removes everything at and after offset; the log end
+	// becomes offset (a truncation inside a batch removes the whole batch).
+	// Offsets above LogEndOffset are ErrOffsetOutOfRange. As in Kafka, an
+	// offset below the first segment empties the log and restarts it at
+	// offset, and a log start offset above offset comes down to it. It is
+	// durable when it returns.
 	TruncateTo(offset int64) error
 	// SetConfig replaces the configuration (dynamic topic configs).
 	SetConfig(Config)
 
-	// Close flushes and closes the files. Delete closes the log and
-	// removes its directory (renamed to <dir>.<id>-delete first).
+	// Close syncs and closes the files and leaves the clean-shutdown
+	// marker. Delete closes the log without syncing and removes its
+	// directory (renamed to <topic>-<partition>.<id>-delete first).
 	Close() error
 	Delete() error
 }
