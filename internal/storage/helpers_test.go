@@ -32,6 +32,21 @@ func testConfig() Config {
 
 var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
 
+// testDir returns a fresh directory for a log. It is on tmpfs when the
+// machine has one: the tests exercise the file operations, and fsync on a
+// shared disk would make them slow and noisy. The benchmarks use the disk.
+func testDir(t testing.TB) string {
+	t.Helper()
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		dir, err := os.MkdirTemp("/dev/shm", "samsa-storage-")
+		if err == nil {
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			return dir
+		}
+	}
+	return t.TempDir()
+}
+
 // clock is an injectable time source.
 type clock struct {
 	mu  sync.Mutex

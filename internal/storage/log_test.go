@@ -21,7 +21,7 @@ func fill(t testing.TB, l *Log, a *appended, n int, rng *rand.Rand, ts int64) {
 }
 
 func TestAppendReadAcrossSegments(t *testing.T) {
-	dir := t.TempDir()
+	dir := testDir(t)
 	cfg := testConfig()
 	l := openTest(t, dir, cfg)
 	var a appended
@@ -91,7 +91,7 @@ func checkEveryOffset(t *testing.T, l *Log, a *appended) {
 }
 
 func TestReadLimits(t *testing.T) {
-	l := openTest(t, t.TempDir(), testConfig())
+	l := openTest(t, testDir(t), testConfig())
 	defer l.Close()
 	var a appended
 	for i := 0; i < 6; i++ {
@@ -143,7 +143,7 @@ func TestReadLimits(t *testing.T) {
 
 func TestAppendRejects(t *testing.T) {
 	cfg := testConfig()
-	l := openTest(t, t.TempDir(), cfg)
+	l := openTest(t, testDir(t), cfg)
 	defer l.Close()
 	b := makeBatch(1, 1, 10, 0)
 	if _, err := l.Append(b[:len(b)-1], 0); err == nil {
@@ -164,7 +164,7 @@ func TestAppendRejects(t *testing.T) {
 
 func TestAppendWithOffsets(t *testing.T) {
 	cfg := testConfig()
-	dir := t.TempDir()
+	dir := testDir(t)
 	l := openTest(t, dir, cfg)
 	var a appended
 	// A run of batches spanning several segments in one call, with a gap
@@ -227,7 +227,7 @@ func TestAppendWithOffsets(t *testing.T) {
 }
 
 func TestIndexFiles(t *testing.T) {
-	dir := t.TempDir()
+	dir := testDir(t)
 	cfg := testConfig()
 	l := openTest(t, dir, cfg)
 	var a appended
@@ -294,7 +294,7 @@ func checkSegmentIndexes(t *testing.T, logPath string, cfg Config) {
 }
 
 func TestEmptyLogAndStartOffset(t *testing.T) {
-	dir := t.TempDir()
+	dir := testDir(t)
 	l := openTest(t, dir, testConfig(), func(o *Options) { o.LogStartOffset = 500 })
 	if l.LogStartOffset() != 500 || l.LogEndOffset() != 500 {
 		t.Fatalf("empty log at %d..%d, want 500", l.LogStartOffset(), l.LogEndOffset())
@@ -319,7 +319,7 @@ func TestEmptyLogAndStartOffset(t *testing.T) {
 }
 
 func TestClosedLog(t *testing.T) {
-	l := openTest(t, t.TempDir(), testConfig())
+	l := openTest(t, testDir(t), testConfig())
 	mustAppend(t, l, nil, makeBatch(1, 1, 1, 0), 0)
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
@@ -339,7 +339,7 @@ func TestClosedLog(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
-	parent := t.TempDir()
+	parent := testDir(t)
 	dir := filepath.Join(parent, "orders.v1-3")
 	l := openTest(t, dir, testConfig())
 	fill(t, l, nil, 30, rand.New(rand.NewPCG(1, 1)), 0)
@@ -357,7 +357,7 @@ func TestDelete(t *testing.T) {
 
 func TestSync(t *testing.T) {
 	cfg := testConfig()
-	l := openTest(t, t.TempDir(), cfg)
+	l := openTest(t, testDir(t), cfg)
 	defer l.Close()
 	if off, err := l.Sync(); err != nil || off != 0 {
 		t.Fatalf("Sync of an empty log: %d, %v", off, err)

@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"sync"
@@ -81,6 +82,11 @@ func (s *scanner) bytes(pos int64, n int) ([]byte, error) {
 	got, err := s.f.ReadAt(s.buf[:want], pos)
 	s.bufPos, s.bufLen = pos, got
 	if got < n {
+		if errors.Is(err, io.EOF) {
+			// The file is shorter than the snapshot: a truncation cut it
+			// after the reader copied the segment's end.
+			return nil, errEndOfSegment
+		}
 		if err == nil {
 			err = errors.New("short read")
 		}
