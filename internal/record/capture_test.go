@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -137,7 +139,10 @@ func (c *captureBroker) respond(req kmsg.Request) kmsg.Response {
 	switch req := req.(type) {
 	case *kmsg.ApiVersionsRequest:
 		resp := kmsg.NewPtrApiVersionsResponse()
-		for _, r := range []kmsg.Request{kmsg.NewPtrProduceRequest(), kmsg.NewPtrMetadataRequest(), kmsg.NewPtrApiVersionsRequest(), kmsg.NewPtrInitProducerIDRequest()} {
+		// Fetch and FindCoordinator are advertised, never served:
+		// librdkafka infers magic 2 and lz4 support from them.
+		for _, r := range []kmsg.Request{kmsg.NewPtrProduceRequest(), kmsg.NewPtrFetchRequest(), kmsg.NewPtrFindCoordinatorRequest(), kmsg.NewPtrMetadataRequest(),
+			kmsg.NewPtrApiVersionsRequest(), kmsg.NewPtrInitProducerIDRequest()} {
 			maxVersion := r.MaxVersion()
 			if r.Key() == 0 {
 				maxVersion = produceMaxVersion
@@ -227,6 +232,9 @@ func TestFranzGoProducerOnTheWire(t *testing.T) {
 				if info.Codec != codec || info.ProducerID < 0 {
 					t.Fatalf("batch info %+v", info)
 				}
+				if codec == CodecSnappy {
+					t.Logf("snappy framing: xerial %v", bytes.HasPrefix(b[HeaderSize:], xerialMagic))
+				}
 				base := int64(len(got)) // every batch a producer sends starts at 0
 				for r, err := range Records(b) {
 					if err != nil {
@@ -238,6 +246,61 @@ func TestFranzGoProducerOnTheWire(t *testing.T) {
 			}
 			t.Logf("%d batches", len(broker.batches()))
 			sameRecords(t, got, want, 0)
+		})
+	}
+}
+
+// TestLibrdkafkaProducerOnTheWire does the same with librdkafka, through
+// kcat (Debian's kcat package), when it is installed; librdkafka sends
+// snappy as one raw block.
+func TestLibrdkafkaProducerOnTheWire(t *testing.T) {
+	kcat, err := exec.LookPath("kcat")
+	if err != nil {
+		t.Skip("kcat (librdkafka) is not installed")
+	}
+	var input bytes.Buffer
+	for i := range 300 {
+		fmt.Fprintf(&input, "key-%d:value %d %s\n", i, i, strings.Repeat("librdkafka ", i%20))
+	}
+	for _, codec := range allCodecs {
+		t.Run(codec.String(), func(t *testing.T) {
+			broker := startCaptureBroker(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, kcat, "-P", "-b", "127.0.0.1:"+strconv.Itoa(int(broker.port)),
+				"-t", "t", "-p", "0", "-K", ":", "-z", codec.String(), "-X", "linger.ms=100")
+			cmd.Stdin = bytes.NewReader(input.Bytes())
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("kcat: %v\n%s", err, out)
+			}
+			lines := strings.Split(strings.TrimSuffix(input.String(), "\n"), "\n")
+			n := 0
+			for _, b := range broker.batches() {
+				info, err := Validate(b, DefaultValidateOptions(time.Now().UnixMilli()))
+				if err != nil {
+					t.Fatalf("Validate what librdkafka sent: %v", err)
+				}
+				if info.Codec != codec {
+					t.Fatalf("librdkafka sent %v", info.Codec)
+				}
+				if codec == CodecSnappy && n == 0 {
+					t.Logf("snappy framing: xerial %v", bytes.HasPrefix(b[HeaderSize:], xerialMagic))
+				}
+				for r, err := range Records(b) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					key, value, _ := strings.Cut(lines[n], ":")
+					if string(r.Key) != key || string(r.Value) != value {
+						t.Fatalf("record %d: %q:%q, want %q:%q", n, r.Key, r.Value, key, value)
+					}
+					n++
+				}
+			}
+			if n != len(lines) {
+				t.Fatalf("read %d records, want %d", n, len(lines))
+			}
+			t.Logf("%d batches", len(broker.batches()))
 		})
 	}
 }

@@ -309,7 +309,7 @@ func (v *recordChecker) checkTimestamp(i int32, ts int64) {
 		diff := o.Now - ts
 		if diff > o.TimestampBeforeMaxMs || -diff > o.TimestampAfterMaxMs {
 			v.fault(i, true, "timestamp %d of record %d is out of range: it must lie within [%d, %d]",
-				ts, i, o.Now-o.TimestampBeforeMaxMs, o.Now+o.TimestampAfterMaxMs)
+				ts, i, saturate(o.Now, -o.TimestampBeforeMaxMs), saturate(o.Now, o.TimestampAfterMaxMs))
 		}
 		return
 	}
@@ -340,4 +340,17 @@ func (v *recordChecker) recordErrors() error {
 	}
 	e.RecordErrors = v.faults
 	return e
+}
+
+// saturate adds without wrapping, so an unbounded setting prints as the
+// extreme it means rather than as a wrapped number.
+func saturate(a, b int64) int64 {
+	sum := a + b
+	switch {
+	case b > 0 && sum < a:
+		return math.MaxInt64
+	case b < 0 && sum > a:
+		return math.MinInt64
+	}
+	return sum
 }
