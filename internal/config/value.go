@@ -46,7 +46,9 @@ func (v Value) List() []string {
 	if v.list == nil {
 		return nil
 	}
-	return append([]string(nil), v.list...)
+	out := make([]string, len(v.list))
+	copy(out, v.list)
+	return out
 }
 
 // String renders the value the way DescribeConfigs reports it (Kafka's
