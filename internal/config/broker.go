@@ -345,16 +345,27 @@ func typeValues(raw map[string]string) (map[string]Value, error) {
 		values[k.Name] = v
 	}
 	for _, name := range sortedNames(raw) {
-		if _, _, base, ok := ListenerOverride(name); ok {
+		if listener, mech, base, ok := ListenerOverride(name); ok {
 			v, err := typeValue(base, name, raw)
 			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			values[name] = v
+			values[overrideName(listener, mech, base.Name)] = v
 		}
 	}
 	return values, errors.Join(errs...)
+}
+
+// overrideName is the canonical, lower-case spelling of a listener
+// override, under which its value is kept: Kafka looks overrides up by the
+// lower-cased listener (and mechanism) name, and Samsa accepts any case.
+func overrideName(listener, mechanism, key string) string {
+	name := listenerPrefix + strings.ToLower(listener) + "."
+	if mechanism != "" {
+		name += strings.ToLower(mechanism) + "."
+	}
+	return name + key
 }
 
 func typeValue(k *Key, name string, raw map[string]string) (Value, error) {
@@ -372,8 +383,9 @@ func typeValue(k *Key, name string, raw map[string]string) (Value, error) {
 	return v, err
 }
 
-// Value returns the effective typed value of a broker key or listener
-// override (listener.name.<listener>.<key>).
+// Value returns the effective typed value of a broker key or of a listener
+// override, the latter spelt in lower case
+// (listener.name.<listener>.[<mechanism>.]<key>).
 func (b *Broker) Value(name string) (Value, bool) {
 	v, ok := b.values[name]
 	return v, ok
@@ -384,13 +396,12 @@ func (b *Broker) Value(name string) (Value, bool) {
 // otherwise. For SASL mechanism keys give mechanism (e.g. PLAIN) to look up
 // listener.name.<listener>.<mechanism>.<key> first.
 func (b *Broker) ForListener(listener, mechanism, key string) Value {
-	prefix := listenerPrefix + strings.ToLower(listener) + "."
 	if mechanism != "" {
-		if v, ok := b.values[prefix+strings.ToLower(mechanism)+"."+key]; ok {
+		if v, ok := b.values[overrideName(listener, mechanism, key)]; ok {
 			return v
 		}
 	}
-	if v, ok := b.values[prefix+key]; ok {
+	if v, ok := b.values[overrideName(listener, "", key)]; ok {
 		return v
 	}
 	return b.values[key]

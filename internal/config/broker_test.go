@@ -249,9 +249,16 @@ func TestListenerOverrideKeys(t *testing.T) {
 			t.Errorf("ListenerOverride(%s) accepted", name)
 		}
 	}
-	b := mustBroker(t, combined("listener.name.plaintext.plain.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required;"))
+	b := mustBroker(t, combined("listener.name.plaintext.plain.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required;",
+		"listener.name.CONTROLLER.ssl.client.auth", "requested"))
 	if got := b.ForListener("PLAINTEXT", "PLAIN", "sasl.jaas.config").Str(); !strings.HasPrefix(got, "org.apache.kafka") {
 		t.Errorf("mechanism override = %q", got)
+	}
+	if got := b.ForListener("controller", "", "ssl.client.auth").Str(); got != "requested" {
+		t.Errorf("upper-case listener override = %q", got)
+	}
+	if v, ok := b.Value("listener.name.controller.ssl.client.auth"); !ok || v.Str() != "requested" {
+		t.Errorf("Value of the canonical override name = %v %v", v, ok)
 	}
 	if _, err := NewBroker(combined("listener.name.plaintext.ssl.client.auth", "sometimes")); err == nil ||
 		!strings.Contains(err.Error(), "Invalid value sometimes for configuration listener.name.plaintext.ssl.client.auth: String must be one of: required, requested, none") {

@@ -164,8 +164,12 @@ func (b *Broker) describeBrokerKey(name, raw string, given, perBroker bool) Conf
 		_, exact := brokerKeys[name]
 		e.ReadOnly = !exact || k.Scope == ScopeReadOnly
 	}
+	valueName := name
+	if listener, mech, base, ok := ListenerOverride(name); ok {
+		valueName = overrideName(listener, mech, base.Name)
+	}
 	if !e.Sensitive {
-		if v, ok := b.values[name]; ok && perBroker {
+		if v, ok := b.values[valueName]; ok && perBroker {
 			if !v.IsNull() {
 				e.Value = strPtr(v.String())
 			}

@@ -39,7 +39,8 @@ func ruleErrorf(format string, args ...any) *RuleError {
 
 // Validator checks a parsed, non-null value of one key.
 type Validator interface {
-	// Validate returns an *Error naming key and value, or nil.
+	// Validate returns an *Error naming key and value (or, for lists of
+	// addresses, a *RuleError with Kafka's message), or nil.
 	Validate(key string, v Value) error
 	// String describes the valid values the way Kafka's documentation
 	// column "Valid Values" does, e.g. [1,...] or [delete, compact].
