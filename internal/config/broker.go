@@ -34,8 +34,9 @@ func (r Roles) String() string {
 // into the fields the server uses. Build it with NewBroker (or Load), then
 // call Validate for the rules between keys.
 //
-// A Broker is immutable and safe for concurrent use; WithDynamic returns a
-// new one with dynamic configuration applied.
+// A Broker is immutable and safe for concurrent use (callers must not
+// modify the slices and maps its fields hold); WithDynamic returns a new
+// one with dynamic configuration applied.
 type Broker struct {
 	NodeID       int32
 	ProcessRoles Roles
