@@ -49,7 +49,7 @@ func parseCheckpointName(name string) (checkpointFile, bool) {
 }
 
 // listCheckpoints returns the checkpoints in dir, newest (highest index)
-// first, and removes the .part files that a crash mid-write left behind.
+// first.
 func listCheckpoints(dir string) ([]checkpointFile, error) {
 	des, err := os.ReadDir(dir)
 	if err != nil {
@@ -57,14 +57,7 @@ func listCheckpoints(dir string) ([]checkpointFile, error) {
 	}
 	var cps []checkpointFile
 	for _, de := range des {
-		name := de.Name()
-		if strings.HasSuffix(name, checkpointSuffix+partSuffix) {
-			if err := os.Remove(filepath.Join(dir, name)); err != nil {
-				return nil, fmt.Errorf("remove partial checkpoint: %w", err)
-			}
-			continue
-		}
-		if cp, ok := parseCheckpointName(name); ok {
+		if cp, ok := parseCheckpointName(de.Name()); ok {
 			cps = append(cps, cp)
 		}
 	}
@@ -75,6 +68,24 @@ func listCheckpoints(dir string) ([]checkpointFile, error) {
 		return compareUint(b.term, a.term)
 	})
 	return cps, nil
+}
+
+// removePartialCheckpoints removes the .part files that a crash while
+// writing a checkpoint left behind. Only Open calls it: later a writer may
+// be using one.
+func removePartialCheckpoints(dir string) error {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("list checkpoints: %w", err)
+	}
+	for _, de := range des {
+		if name := de.Name(); strings.HasSuffix(name, checkpointSuffix+partSuffix) {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				return fmt.Errorf("remove partial checkpoint: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 func compareUint(a, b uint64) int {

@@ -20,10 +20,19 @@ func (n *Node) handleReady() error {
 	if rd.SoftState != nil {
 		n.role, n.leader = rd.SoftState.RaftState, rd.SoftState.Lead
 	}
+	committed := rd.CommittedEntries
 	var restore *pendingRestore
 	if !raft.IsEmptySnap(rd.Snapshot) {
 		var err error
 		if restore, err = n.installSnapshot(rd.Snapshot); err != nil {
+			return err
+		}
+	} else {
+		// Entries already durable here are applied before this Ready's
+		// fsync, so their proposers return (and propose again) while it
+		// runs: a proposal waits for one fsync, not two.
+		var err error
+		if committed, err = n.applyDurable(committed); err != nil {
 			return err
 		}
 	}
@@ -39,7 +48,7 @@ func (n *Node) handleReady() error {
 			return err
 		}
 	}
-	if err := n.applyCommitted(rd.CommittedEntries); err != nil {
+	if err := n.applyCommitted(committed); err != nil {
 		return err
 	}
 	n.rn.Advance(rd)
@@ -165,6 +174,17 @@ func (n *Node) syncLog() error {
 		return fmt.Errorf("sync metadata log: durable to offset %d, log end %d", durable, end)
 	}
 	return nil
+}
+
+// applyDurable applies the leading committed entries that earlier Readies
+// already made durable and returns the rest. A committed entry is never
+// among those this Ready truncates, so the split is safe.
+func (n *Node) applyDurable(ents []*raftpb.Entry) ([]*raftpb.Entry, error) {
+	i := 0
+	for i < len(ents) && ents[i].GetIndex() <= n.lastIdx {
+		i++
+	}
+	return ents[i:], n.applyCommitted(ents[:i])
 }
 
 // applyCommitted applies committed entries and decides the proposals they

@@ -111,6 +111,9 @@ func (n *Node) loadQuorumState() error {
 // content and the snapshot it holds. Corrupt ones are logged and removed:
 // the one before, which the log still extends, takes their place.
 func (n *Node) loadNewestCheckpoint() (checkpointFile, []byte, []byte, error) {
+	if err := removePartialCheckpoints(n.dir); err != nil {
+		return checkpointFile{}, nil, nil, err
+	}
 	cps, err := listCheckpoints(n.dir)
 	if err != nil {
 		return checkpointFile{}, nil, nil, err
@@ -210,12 +213,9 @@ func (n *Node) loadEntries(cp checkpointFile) ([]*raftpb.Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	prevTerm := cp.term
-	for i, e := range ents {
-		if e.GetIndex() != cp.index+1+uint64(i) || e.GetTerm() < prevTerm {
-			return nil, fmt.Errorf("%w: entry %d (term %d) after term %d breaks the log's order", errCorrupt, e.GetIndex(), e.GetTerm(), prevTerm)
-		}
-		prevTerm = e.GetTerm()
+	ents, err = n.dropStaleTail(cp, ents)
+	if err != nil {
+		return nil, err
 	}
 	if err := n.mem.Append(ents); err != nil {
 		return nil, fmt.Errorf("load entries: %w", err)
@@ -223,6 +223,32 @@ func (n *Node) loadEntries(cp checkpointFile) ([]*raftpb.Entry, error) {
 	n.lastIdx = cp.index + uint64(len(ents))
 	if n.snap.last.IsZero() {
 		n.snap.last = time.Now()
+	}
+	return ents, nil
+}
+
+// dropStaleTail checks that the entries continue the checkpoint with terms
+// that never decrease. An entry of a lower term can only be an uncommitted
+// leftover of an older history, there when the node stopped between
+// installing a leader's snapshot and resetting its log; it and everything
+// after it are truncated away, as the leader would have them replaced.
+func (n *Node) dropStaleTail(cp checkpointFile, ents []*raftpb.Entry) ([]*raftpb.Entry, error) {
+	prevTerm := cp.term
+	for i, e := range ents {
+		if e.GetIndex() != cp.index+1+uint64(i) {
+			return nil, fmt.Errorf("%w: entry %d where %d was due", errCorrupt, e.GetIndex(), cp.index+1+uint64(i))
+		}
+		if e.GetTerm() < prevTerm {
+			if e.GetIndex() <= max(n.persist.CommitIndex, cp.index) {
+				return nil, fmt.Errorf("%w: committed entry %d has term %d after term %d", errCorrupt, e.GetIndex(), e.GetTerm(), prevTerm)
+			}
+			n.logger.Warn("truncating entries older than the checkpoint before them", "from", e.GetIndex(), "term", e.GetTerm(), "checkpointTerm", prevTerm)
+			if err := n.log.TruncateTo(int64(e.GetIndex()) - 1); err != nil {
+				return nil, fmt.Errorf("truncate stale entries: %w", err)
+			}
+			return ents[:i], nil
+		}
+		prevTerm = e.GetTerm()
 	}
 	return ents, nil
 }
