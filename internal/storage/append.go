@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"time"
 
 	"samsa/internal/record"
 )
@@ -55,6 +56,8 @@ func (l *Log) Append(batch []byte, epoch int32) (AppendInfo, error) {
 
 // AppendWithOffsets writes batches that carry their offsets and epochs;
 // see LogAPI. Batches are written in one pwrite per segment they land in.
+// Only their framing and offsets are checked here; the caller (the replica
+// fetcher, the metadata quorum) checks CRCs as it receives them.
 func (l *Log) AppendWithOffsets(batches []byte) (AppendInfo, error) {
 	info, err := checkBatches(batches)
 	if err != nil {
@@ -181,7 +184,11 @@ func (l *Log) shouldRollLocked(seg *segment, st *segState, h *record.Header, siz
 		h.LastOffset()-seg.base > math.MaxInt32 {
 		return true
 	}
-	return st.timeWaitedForRoll(l.now(), h.MaxTimestamp) > cfg.SegmentMs-seg.rollJitter
+	limit := cfg.SegmentMs - seg.rollJitter
+	if st.firstTimestamp >= 0 { // the common case needs no clock read
+		return time.Duration(h.MaxTimestamp-st.firstTimestamp)*time.Millisecond > limit
+	}
+	return st.timeWaitedForRoll(l.now(), h.MaxTimestamp) > limit
 }
 
 // overflows reports a batch whose offsets do not fit the relative offsets

@@ -32,6 +32,14 @@ func testConfig() Config {
 
 var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fuzzTemplate.dir != "" {
+		os.RemoveAll(fuzzTemplate.dir)
+	}
+	os.Exit(code)
+}
+
 // testDir returns a fresh directory for a log. It is on tmpfs when the
 // machine has one: the tests exercise the file operations, and fsync on a
 // shared disk would make them slow and noisy. The benchmarks use the disk.

@@ -1,0 +1,82 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MetaPropertiesFile marks a formatted log directory: it names the cluster,
+// the node and the directory, as Kafka's meta.properties (version 1) does.
+const MetaPropertiesFile = "meta.properties"
+
+// ErrNotFormatted reports a log directory without meta.properties.
+var ErrNotFormatted = errors.New("log directory is not formatted")
+
+// MetaProperties is the content of meta.properties.
+type MetaProperties struct {
+	ClusterID   string
+	NodeID      int32
+	DirectoryID string // base64 uuid
+}
+
+// ReadMetaProperties reads dir/meta.properties; ErrNotFormatted when it is
+// missing.
+func ReadMetaProperties(dir string) (MetaProperties, error) {
+	path := filepath.Join(dir, MetaPropertiesFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return MetaProperties{}, fmt.Errorf("%s: %w", path, ErrNotFormatted)
+	}
+	if err != nil {
+		return MetaProperties{}, fmt.Errorf("reading %s: %w", path, err)
+	}
+	props := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' || line[0] == '!' {
+			continue
+		}
+		k, v, _ := strings.Cut(line, "=")
+		props[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	if props["version"] != "1" {
+		return MetaProperties{}, fmt.Errorf("%s: unsupported meta.properties version %q (want 1)", path, props["version"])
+	}
+	m := MetaProperties{ClusterID: props["cluster.id"], DirectoryID: props["directory.id"]}
+	id, err := strconv.ParseInt(props["node.id"], 10, 32)
+	if err != nil || m.ClusterID == "" {
+		return MetaProperties{}, fmt.Errorf("%s: node.id and cluster.id are required", path)
+	}
+	m.NodeID = int32(id)
+	return m, nil
+}
+
+// WriteMetaProperties writes dir/meta.properties atomically, creating dir.
+func WriteMetaProperties(dir string, m MetaProperties) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	props := map[string]string{
+		"version": "1", "cluster.id": m.ClusterID, "node.id": strconv.Itoa(int(m.NodeID)),
+	}
+	if m.DirectoryID != "" {
+		props["directory.id"] = m.DirectoryID
+	}
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	fmt.Fprintf(&b, "#\n#%s\n", time.Now().UTC().Format("Mon Jan 02 15:04:05 MST 2006"))
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s=%s\n", k, props[k])
+	}
+	return writeFileAtomic(filepath.Join(dir, MetaPropertiesFile), []byte(b.String()))
+}
