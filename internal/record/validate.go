@@ -98,9 +98,12 @@ type Info struct {
 	// LogAppendTime reports the batch's timestamp type attribute.
 	LogAppendTime bool
 
+	// ProducerID, ProducerEpoch and BaseSequence are the idempotent
+	// producer's state (-1 without one), for the broker's deduplication.
 	ProducerID    int64
 	ProducerEpoch int16
 	BaseSequence  int32
+	// Transactional and Control are the batch's attribute bits.
 	Transactional bool
 	Control       bool
 
