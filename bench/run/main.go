@@ -10,8 +10,9 @@
 //	kfake-sync       bench/kfakeserver -data-dir -sync (fsync per batch)
 //
 // Workloads (-workloads): every run has one `samsa producer-perf-test`
-// (linger.ms=5, max.in.flight.requests.per.connection=5, acks=all) and one
-// `samsa consumer-perf-test` reading the same topic, started together
+// (linger.ms=5, max.in.flight.requests.per.connection=5, acks=all,
+// buffer.memory=4194304, see bufferMemory) and one
+// `samsa consumer-perf-test --no-group` reading the same topic, started together
 // against a 6-partition, replication-factor-1 topic; the first -warmup
 // (3 s) is excluded and the next -measure (15 s) is the window.
 //
@@ -26,7 +27,8 @@
 //
 // Measurements: producer throughput and the send-to-ack latency
 // percentiles come from the producer's steady-state JSON result (the
-// window after warm-up). The server's CPU time is sampled from
+// window after warm-up, which ends when sending stops; acknowledgements
+// that arrive while the backlog drains are not counted). The server's CPU time is sampled from
 // /proc/<pid>/stat (utime+stime) every 100 ms and interpolated at the
 // window's start and end, giving broker cores used and records/s per core.
 // The disk's buffered-write-plus-fdatasync bandwidth comes from fio, once

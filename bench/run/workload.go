@@ -26,6 +26,12 @@ var workloadByName = map[string]workload{
 
 const benchTopic = "bench"
 
+// bufferMemory bounds the producer's backlog (Java's default is 32 MiB):
+// five requests in flight of at most 6 × 16 KiB never starve on 4 MiB, and
+// a slow target drains its backlog after the window in seconds rather
+// than minutes.
+const bufferMemory = 4 << 20
+
 // producerResult and consumerResult are the perf tools' --json-result.
 type summary struct {
 	Records       int64   `json:"records"`
@@ -77,7 +83,7 @@ func runTools(ctx context.Context, o *options, bins binaries, w workload, addr, 
 		"--throughput", strconv.FormatFloat(w.throughput, 'f', -1, 64),
 		"--warmup-ms", ms(o.warmup), "--duration-ms", ms(total), "--json-result", prodJSON,
 		"--producer-props", "bootstrap.servers="+addr, "linger.ms=5",
-		"max.in.flight.requests.per.connection=5", "acks=all")
+		"max.in.flight.requests.per.connection=5", "acks=all", "buffer.memory="+strconv.Itoa(bufferMemory))
 	var consOut, prodOut bytes.Buffer
 	consumer.Stdout, consumer.Stderr = &consOut, &consOut
 	producer.Stdout, producer.Stderr = &prodOut, &prodOut

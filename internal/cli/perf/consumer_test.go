@@ -74,9 +74,27 @@ func TestConsumerReadsEveryRecord(t *testing.T) {
 func TestConsumerIncludeAndDetailedStats(t *testing.T) {
 	addr := testBroker(t)
 	topic := createTopic(t, addr, 1)
-	fill(t, addr, topic, 500, 10)
+	// Progress is printed as records arrive, so let them trickle in.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 30; i++ {
+			recs := []*kgo.Record{{Topic: topic, Value: []byte("0123456789")}, {Topic: topic, Value: []byte("9876543210")}}
+			if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+				t.Errorf("produce: %v", err)
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	defer func() { <-done }()
 	code, out, errOut := runTool(t, consumer, "--bootstrap-server", addr, "--include", regexp.QuoteMeta(topic),
-		"--num-records", "500", "--show-detailed-stats", "--reporting-interval", "1", "--no-group", "--hide-header")
+		"--num-records", "60", "--show-detailed-stats", "--reporting-interval", "1", "--no-group", "--hide-header")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}

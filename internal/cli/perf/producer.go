@@ -43,7 +43,7 @@ func producerParser() *cli.Parser {
 		cli.Option{Name: "transactional-id", Kind: cli.Single, Metavar: "TRANSACTIONAL-ID", Help: "The transactional id to use. This config takes precedence over the transactional.id specified via --producer.config or --producer-props."},
 		cli.Option{Name: "transaction-duration-ms", Kind: cli.Single, Type: cli.Int64, Metavar: "TRANSACTION-DURATION", Help: "The max age of each transaction. The commitTransaction will be called after this time has elapsed. The value should be greater than 0. Defaults to 3000 when transactions are enabled."},
 		cli.Option{Name: "warmup-records", Kind: cli.Single, Type: cli.Int64, Metavar: "WARMUP-RECORDS", Default: "0", Help: "The number of records to treat as warmup; these initial records will not be included in steady-state statistics. An additional summary line will be printed describing the steady-state statistics."},
-		cli.Option{Name: "duration-ms", Kind: cli.Single, Type: cli.Int64, Metavar: "DURATION-MS", Help: "Samsa only: stop sending after this many milliseconds even if --num-records were not all sent."},
+		cli.Option{Name: "duration-ms", Kind: cli.Single, Type: cli.Int64, Metavar: "DURATION-MS", Help: "Samsa only: stop sending after this many milliseconds even if --num-records were not all sent; the steady-state window (see --warmup-ms) ends there too."},
 		cli.Option{Name: "warmup-ms", Kind: cli.Single, Type: cli.Int64, Metavar: "WARMUP-MS", Help: "Samsa only: like --warmup-records, but records sent in the first WARMUP-MS milliseconds are the warmup."},
 		cli.Option{Name: "json-result", Kind: cli.Single, Metavar: "FILE", Help: "Samsa only: write the totals as one JSON object to FILE (- for stdout) at the end."},
 	)
@@ -389,6 +389,11 @@ func (pr *producerRun) sendOne(ctx context.Context, i int64, sendStart time.Time
 	}
 	if pr.steady == nil && pr.inSteadyState(i, sendStart) {
 		pr.steady = newStats(pr.stdout, true, sendStart)
+		if pr.cfg.duration > 0 {
+			// The measured window ends with the sending; what is
+			// acknowledged while draining counts only in the totals.
+			pr.steady.until = pr.start.Add(pr.cfg.duration)
+		}
 		pr.stats.suppressPrinting()
 	}
 	all, steady, size := pr.stats, pr.steady, len(payload)

@@ -23,6 +23,9 @@ type stats struct {
 	steady   bool // the steady-state stats of a run with a warm-up
 	suppress bool // a steady-state stats object now does the printing
 	interval time.Duration
+	// until, when set, closes the stats: later acknowledgements are not
+	// counted and the elapsed time ends there (--duration-ms windows).
+	until time.Time
 
 	start       time.Time
 	count       int64
@@ -53,6 +56,9 @@ func (s *stats) record(latency time.Duration, bytes int, now time.Time) {
 	ms := latency.Milliseconds()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.until.IsZero() && now.After(s.until) {
+		return
+	}
 	s.count++
 	s.bytes += int64(bytes)
 	s.latencyMs += ms
@@ -96,6 +102,7 @@ func (s *stats) printWindowLocked(now time.Time) {
 func (s *stats) printTotal(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now = s.endLocked(now)
 	elapsedMs := float64(now.Sub(s.start).Milliseconds())
 	label := ""
 	if s.steady {
@@ -110,6 +117,13 @@ func (s *stats) printTotal(now time.Time) {
 		cli.FormatFixed(float64(s.latencyMs)/float64(s.count), 2),
 		cli.FormatFixed(float64(s.maxMs), 2),
 		wholeMs(0.5), wholeMs(0.95), wholeMs(0.99), wholeMs(0.999))
+}
+
+func (s *stats) endLocked(now time.Time) time.Time {
+	if !s.until.IsZero() && now.After(s.until) {
+		return s.until
+	}
+	return now
 }
 
 // Summary is the machine-readable form of a stats object, written by
@@ -133,6 +147,7 @@ type Summary struct {
 func (s *stats) summary(now time.Time) Summary {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now = s.endLocked(now)
 	elapsed := now.Sub(s.start)
 	sum := Summary{
 		Records: s.count, Bytes: s.bytes,

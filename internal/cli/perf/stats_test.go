@@ -103,3 +103,18 @@ func TestThrottler(t *testing.T) {
 	cancel()
 	newThrottler(0, start).throttle(ctx) // returns once ctx is done
 }
+
+// TestStatsUntil checks the --duration-ms window: acknowledgements after
+// it are not counted and the elapsed time stops there.
+func TestStatsUntil(t *testing.T) {
+	var out bytes.Buffer
+	start := time.Unix(1000, 0)
+	s := newStats(&out, true, start)
+	s.until = start.Add(time.Second)
+	s.record(time.Millisecond, 100, start.Add(500*time.Millisecond))
+	s.record(time.Millisecond, 100, start.Add(1500*time.Millisecond))
+	sum := s.summary(start.Add(3 * time.Second))
+	if sum.Records != 1 || sum.ElapsedMs != 1000 || sum.EndUnixMs != s.until.UnixMilli() {
+		t.Fatalf("summary %+v, want 1 record over 1000 ms", sum)
+	}
+}
