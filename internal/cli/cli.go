@@ -28,8 +28,9 @@
 // parsing so a tool reads them without error handling.
 //
 // Properties files (--producer.config, --command-config) are read with
-// LoadProperties, and `key=value` lists with ParseKeyValues; ProducerOpts
-// and ConsumerOpts map Kafka client properties onto franz-go options.
+// LoadProperties (config.ParseProperties underneath), and `key=value` lists
+// with ParseKeyValues; ProducerOpts and ConsumerOpts map Kafka client
+// properties onto franz-go options with the Java clients' defaults.
 package cli
 
 import (
