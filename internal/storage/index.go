@@ -149,19 +149,20 @@ func timeEntry(e []byte) (timestamp int64, relOffset int32) {
 }
 
 // lookupPosition returns the file position from which a scan for offset
-// must start: that of the last indexed batch whose last offset is <= offset.
-func lookupPosition(v indexView, base, offset int64) (int64, error) {
+// must start: that of the last indexed batch whose last offset is <= offset,
+// with that last offset (-1 when the scan starts at the segment start).
+func lookupPosition(v indexView, base, offset int64) (pos, lastOffset int64, err error) {
 	if offset <= base {
-		return 0, nil
+		return 0, -1, nil
 	}
 	var out [offsetEntrySize]byte
 	rel := offset - base
 	i, err := v.floor(func(e []byte) bool { r, _ := offsetEntry(e); return int64(r) <= rel }, out[:])
 	if err != nil || i < 0 {
-		return 0, err
+		return 0, -1, err
 	}
-	_, pos := offsetEntry(out[:])
-	return int64(pos), nil
+	r, p := offsetEntry(out[:])
+	return int64(p), base + int64(r), nil
 }
 
 // lookupTime returns the entry with the largest timestamp <= ts, as an

@@ -107,18 +107,23 @@ func (l *Log) readSegment(v *segView, offset int64, maxBytes int, maxOffset int6
 // valid batches (a stale or corrupt index) is retried from the segment
 // start before it counts as corruption.
 func (l *Log) seekBatch(v *segView, offIdx indexView, offset int64) (record.Header, int64, error) {
-	start, err := lookupPosition(offIdx, v.seg.base, offset)
+	start, indexed, err := lookupPosition(offIdx, v.seg.base, offset)
 	if err != nil || start >= v.st.size {
 		start = 0
 	}
 	var sc scanner
 	sc.init(v.seg.log, v.st.size, readChunkBytes)
 	defer sc.close()
-	h, pos, err := sc.seek(start, offset)
-	if err != nil && err != errEndOfSegment && start > 0 {
-		l.logger.Warn("index points at an invalid position; scanning the segment", "segment", v.seg.log.Name(), "position", start, "err", err)
-		h, pos, err = sc.seek(0, offset)
+	if start > 0 {
+		// The entry must name the batch it points at; one that does not
+		// (a corrupt index) could skip data, so it is not followed.
+		if h, err := sc.header(start); err != nil || h.LastOffset() != indexed {
+			l.logger.Warn("index entry does not match the segment; scanning it from the start",
+				"segment", v.seg.log.Name(), "position", start, "offset", indexed)
+			start = 0
+		}
 	}
+	h, pos, err := sc.seek(start, offset)
 	if err != nil && err != errEndOfSegment {
 		return h, pos, fmt.Errorf("read %s: %w", v.seg.log.Name(), err)
 	}

@@ -231,6 +231,13 @@ func TestRebuildMissingAndCorruptIndexes(t *testing.T) {
 		os.Remove(stem(2) + ".timeindex")
 		os.WriteFile(stem(3)+".index", bytes.Repeat([]byte{0xff}, 24), 0o644)
 		os.WriteFile(stem(4)+".timeindex", []byte{1, 2, 3}, 0o644)
+		// A plausible but wrong index: each entry names the batch before
+		// the one it points at. Following it would skip data.
+		shifted := append([]byte(nil), original[stem(5)+".index"]...)
+		for i := 0; i+16 <= len(shifted); i += 8 {
+			copy(shifted[i+4:i+8], shifted[i+12:i+16])
+		}
+		os.WriteFile(stem(5)+".index", shifted[:len(shifted)-8], 0o644)
 		if !clean {
 			os.Remove(filepath.Join(dir, cleanShutdownFile))
 		}
@@ -246,6 +253,7 @@ func TestRebuildMissingAndCorruptIndexes(t *testing.T) {
 		// Missing indexes are rebuilt in both cases, the corrupt ones
 		// after an unclean stop; they come out as the roll wrote them.
 		check := []string{stem(1) + ".index", stem(2) + ".timeindex"}
+		os.WriteFile(stem(5)+".index", original[stem(5)+".index"], 0o644)
 		if !clean {
 			check = append(check, stem(3)+".index", stem(4)+".timeindex")
 		}
