@@ -34,7 +34,7 @@ func (n *Node) loop() error {
 			return err
 		}
 		n.publishStatus()
-		if err := n.waitForWork(ticker.C); err != nil {
+		if err := n.waitForWork(ticker.C, n.rn.HasReady()); err != nil {
 			if errors.Is(err, errStopping) {
 				return nil
 			}
@@ -62,8 +62,21 @@ func (n *Node) electSelf() error {
 	return nil
 }
 
-// waitForWork blocks for the next event and feeds it to raft.
-func (n *Node) waitForWork(tick <-chan time.Time) error {
+// ready is always ready: waitForWork selects on it when raft has work, so
+// that it looks at events without blocking.
+var ready = func() chan time.Time {
+	c := make(chan time.Time)
+	close(c)
+	return c
+}()
+
+// waitForWork takes the next event and feeds it to raft; it blocks for one
+// only when raft has no Ready pending (busy false).
+func (n *Node) waitForWork(tick <-chan time.Time, busy bool) error {
+	var poll <-chan time.Time
+	if busy {
+		poll = ready
+	}
 	select {
 	case <-n.stop:
 		return errStopping
@@ -79,15 +92,21 @@ func (n *Node) waitForWork(tick <-chan time.Time) error {
 		n.report(r)
 	case res := <-n.snap.done:
 		return n.finishSnapshot(res)
+	case <-poll:
 	}
 	return nil
 }
 
-// processReadies handles Readies until raft has nothing more, drawing in
-// the proposals that queued meanwhile first, so that everything that
-// arrived during one fsync is written by the next: the group commit.
+// maxReadyRounds bounds the Readies handled in a row, so that a steady
+// stream of proposals cannot starve ticks (heartbeats, elections) and the
+// followers' messages.
+const maxReadyRounds = 8
+
+// processReadies handles Readies while raft has them, up to maxReadyRounds,
+// drawing in the proposals that queued meanwhile first, so that everything
+// that arrived during one fsync is written by the next: the group commit.
 func (n *Node) processReadies() error {
-	for {
+	for range maxReadyRounds {
 		n.drainProposals()
 		if !n.rn.HasReady() {
 			return nil
@@ -96,6 +115,7 @@ func (n *Node) processReadies() error {
 			return err
 		}
 	}
+	return nil
 }
 
 func (n *Node) drainProposals() {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -450,5 +451,34 @@ func TestLogIsKafkasLayout(t *testing.T) {
 	want := []string{"0@1 control:2", fmt.Sprintf("%d@1 data:first record", index-1)}
 	if !slices.Equal(batches, want) {
 		t.Fatalf("log holds %q, want %q", batches, want)
+	}
+}
+
+func TestSingleVoterStatus(t *testing.T) {
+	n := startNode(t, singleConfig(t.TempDir(), testDisk()), &testSM{})
+	index, err := n.Propose(context.Background(), []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := n.Status()
+	want := Status{
+		NodeID: 1, ClusterID: "test-cluster", Role: "leader", LeaderID: 1, LeaderEpoch: 1,
+		HighWatermark: int64(index), LogStartOffset: 0, LogEndOffset: int64(index),
+		CommitIndex: index, AppliedIndex: index, LastIndex: index,
+	}
+	got := st
+	got.Voters, got.Observers = nil, nil
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("status\n got %+v\nwant %+v", got, want)
+	}
+	if len(st.Voters) != 1 || st.Voters[0].NodeID != 1 || st.Voters[0].LogEndOffset != int64(index) ||
+		st.Voters[0].Endpoint != singleVoter[1] || st.Voters[0].LastFetchTime.IsZero() || len(st.Observers) != 0 {
+		t.Fatalf("voters %+v observers %+v", st.Voters, st.Observers)
+	}
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if r := n.Status().Role; r != "stopped" {
+		t.Fatalf("role after Close: %q", r)
 	}
 }
