@@ -162,3 +162,33 @@ func TestRecordClaimBoundedByData(t *testing.T) {
 		})
 	}
 }
+
+// TestZstdWindowBounded hand-frames zstd: a frame asking for a 16 MiB window
+// is refused before the decoder allocates it, an 8 MiB one is accepted.
+func TestZstdWindowBounded(t *testing.T) {
+	body := encodeRecords(sampleRecords(3, 10))
+	frame := func(windowLog byte) []byte {
+		f := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, (windowLog - 10) << 3} // magic, no flags, window descriptor
+		header := uint32(1 | len(body)<<3)                               // last raw block
+		f = append(f, byte(header), byte(header>>8), byte(header>>16))
+		return append(f, body...)
+	}
+	for _, tt := range []struct {
+		windowLog byte
+		ok        bool
+	}{{23, true}, {24, false}, {30, false}} {
+		b := append(make([]byte, HeaderSize), frame(tt.windowLog)...)
+		writeHeader(b, &BuildOptions{Codec: CodecZstd}, 3, testNow, testNow)
+		var err error
+		mem := allocated(func() { _, err = Validate(b, defaultOpts()) })
+		if tt.ok {
+			checkCode(t, err, nil)
+			t.Logf("window 2^%d accepted, %d bytes allocated", tt.windowLog, mem)
+			continue
+		}
+		checkCode(t, err, kerr.CorruptMessage)
+		if mem > 1<<20 {
+			t.Fatalf("window 2^%d: allocated %d bytes before refusing", tt.windowLog, mem)
+		}
+	}
+}

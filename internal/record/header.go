@@ -103,7 +103,9 @@
 // checked against snappy's best ratio (22:1) and the limit before anything
 // is allocated for it. No allocation is ever sized from a length field before
 // the bytes behind it have arrived. Decompressing stops one byte past
-// MaxDecompressedBytes (default 256 MiB), which bounds the CPU a bomb costs.
+// MaxDecompressedBytes (default 256 MiB), which bounds the CPU a bomb costs,
+// and at most two compressed batches per core are validated at once, which
+// bounds the decoders' memory however many producers connect.
 //
 // # Reading
 //

@@ -3,6 +3,7 @@ package record
 import (
 	"errors"
 	"io"
+	"runtime"
 	"sync"
 )
 
@@ -15,6 +16,15 @@ const streamWindow = 32 << 10
 const maxEmptyReads = 100
 
 var errLimit = errors.New("decompressed records exceed the limit")
+
+// decodeSlots bounds how many compressed batches Validate decompresses at
+// once. Decompressing is CPU-bound, so more than a couple per core gains
+// nothing, while each decoder may hold what its stream declares (a zstd
+// window of up to maxZstdWindow, an lz4 block of up to 4 MiB): the bound
+// turns the broker's worst case from a multiple of its connections into a
+// constant. Iteration takes no slot, since its caller may pause between
+// records for as long as it likes.
+var decodeSlots = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
 
 // stream reads decompressed records through a fixed window, counting the
 // bytes against a limit. Validation never holds more than the window; the
@@ -197,6 +207,8 @@ func (v *recordChecker) validateCompressed(c Codec, src []byte) error {
 	if limit <= 0 {
 		limit = DefaultMaxDecompressedBytes
 	}
+	decodeSlots <- struct{}{}
+	defer func() { <-decodeSlots }()
 	s, err := openStream(c, src, limit)
 	if err != nil {
 		return err

@@ -439,3 +439,32 @@ func TestValidateCompressedFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestValidateConcurrent runs more validations at once than there are decode
+// slots, over every codec, so the pools and the slots are exercised under
+// the race detector.
+func TestValidateConcurrent(t *testing.T) {
+	var batches [][]byte
+	for _, codec := range allCodecs {
+		batches = append(batches, mustBuild(t, BuildOptions{Codec: codec}, sampleRecords(30, 50)))
+	}
+	workers := 3 * cap(decodeSlots)
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			var err error
+			for i := 0; i < 10 && err == nil; i++ {
+				_, err = Validate(batches[(w+i)%len(batches)], defaultOpts())
+			}
+			errs <- err
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(decodeSlots) != 0 {
+		t.Fatalf("%d decode slots still held", len(decodeSlots))
+	}
+}
