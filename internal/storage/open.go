@@ -463,7 +463,7 @@ func (l *Log) checkSealedIndexes(s *segment, lst dirListing) {
 // assigned in epochs.
 func (l *Log) rebuildIndexes(s *segment, expect int64, verify bool, epochs *epochCache) (bool, error) {
 	cfg := &l.mu.config
-	res := scanSegment(s, expect, verify, cfg, epochs)
+	res := scanSegment(s.log, s.base, s.st.size, expect, verify, cfg, epochs)
 	if res.err != nil {
 		return false, res.err
 	}
@@ -517,11 +517,11 @@ type scanResult struct {
 
 // scanSegment reads a whole segment and computes its state and indexes the
 // way appends would have built them (Kafka's LogSegment.recover).
-func scanSegment(s *segment, expect int64, verify bool, cfg *Config, epochs *epochCache) scanResult {
+func scanSegment(f *os.File, base, size, expect int64, verify bool, cfg *Config, epochs *epochCache) scanResult {
 	var sc scanner
-	sc.init(s.log, s.st.size, recoverChunkBytes)
+	sc.init(f, size, recoverChunkBytes)
 	defer sc.close()
-	res := scanResult{st: emptyState(s.base, time.Time{})}
+	res := scanResult{st: emptyState(base, time.Time{})}
 	st := &res.st
 	st.nextOffset = expect
 	var pos, lastIndexPos int64
@@ -537,7 +537,7 @@ func scanSegment(s *segment, expect int64, verify bool, cfg *Config, epochs *epo
 			}
 			break
 		}
-		if reason := checkBatchOffsets(s.base, st.nextOffset, h.BaseOffset, h.LastOffset()); reason != "" {
+		if reason := checkBatchOffsets(base, st.nextOffset, h.BaseOffset, h.LastOffset()); reason != "" {
 			res.invalid = &invalidBatchError{pos, reason}
 			break
 		}
@@ -564,9 +564,9 @@ func scanSegment(s *segment, expect int64, verify bool, cfg *Config, epochs *epo
 			st.firstTimestamp = h.MaxTimestamp
 		}
 		if pos-lastIndexPos > cfg.IndexIntervalBytes && len(res.offsets)/offsetEntrySize < cfg.maxOffsetEntries() {
-			res.offsets = appendOffsetEntry(res.offsets, int32(h.LastOffset()-s.base), int32(pos))
+			res.offsets = appendOffsetEntry(res.offsets, int32(h.LastOffset()-base), int32(pos))
 			if st.maxTimestamp > st.lastTimeEntry && len(res.times)/timeEntrySize < cfg.maxTimeEntries()-1 {
-				res.times = appendTimeEntry(res.times, st.maxTimestamp, int32(st.offsetOfMaxTimestamp-s.base))
+				res.times = appendTimeEntry(res.times, st.maxTimestamp, int32(st.offsetOfMaxTimestamp-base))
 				st.lastTimeEntry = st.maxTimestamp
 			}
 			lastIndexPos = pos
@@ -578,7 +578,7 @@ func scanSegment(s *segment, expect int64, verify bool, cfg *Config, epochs *epo
 	st.bytesSinceIndex = pos - lastIndexPos
 	// The entry a roll or a close would have written last.
 	if st.maxTimestamp > st.lastTimeEntry {
-		res.times = appendTimeEntry(res.times, st.maxTimestamp, int32(st.offsetOfMaxTimestamp-s.base))
+		res.times = appendTimeEntry(res.times, st.maxTimestamp, int32(st.offsetOfMaxTimestamp-base))
 		st.lastTimeEntry = st.maxTimestamp
 	}
 	return res

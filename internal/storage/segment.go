@@ -100,6 +100,7 @@ type segment struct {
 		sync.Mutex
 		offsets, times *os.File
 		suffix         string // "" or ".deleted" once renamed for deletion
+		retired        []*os.File
 		closed         bool
 		sealed         *sealedInfo // loaded lazily by readers of a sealed segment
 	}
@@ -189,7 +190,7 @@ func (s *segment) closeFiles() {
 	s.files.Lock()
 	defer s.files.Unlock()
 	s.files.closed = true
-	for _, f := range []*os.File{s.log, s.files.offsets, s.files.times} {
+	for _, f := range append([]*os.File{s.log, s.files.offsets, s.files.times}, s.files.retired...) {
 		if f != nil {
 			f.Close()
 		}
@@ -257,6 +258,13 @@ func (s *segment) unseal() {
 // used: lookups then scan the segment from its start.
 func (s *segment) sealedIndexes(size int64, l *Log) (*sealedInfo, error) {
 	s.files.Lock()
+	sealed := s.files.sealed
+	s.files.Unlock()
+	if sealed != nil {
+		return sealed, nil
+	}
+	cfg := l.Config() // Log.mu comes before the files lock
+	s.files.Lock()
 	defer s.files.Unlock()
 	if s.files.sealed != nil {
 		return s.files.sealed, nil
@@ -269,16 +277,64 @@ func (s *segment) sealedIndexes(size int64, l *Log) (*sealedInfo, error) {
 		offsets: indexView{f: off, entrySize: offsetEntrySize},
 		times:   indexView{f: tim, entrySize: timeEntrySize},
 	}
-	if err := checkIndexFile(&info.offsets, s.base, size, true); err != nil {
-		l.logger.Warn("ignoring corrupt offset index", "file", off.Name(), "err", err)
-		info.offsets.flushed = 0
-	}
-	if err := checkIndexFile(&info.times, s.base, size, false); err != nil {
-		l.logger.Warn("ignoring corrupt time index", "file", tim.Name(), "err", err)
-		info.times.flushed = 0
+	err = errors.Join(checkIndexFile(&info.offsets, s.base, size, true), checkIndexFile(&info.times, s.base, size, false))
+	if err != nil {
+		l.logger.Warn("rebuilding corrupt index", "segment", s.log.Name(), "err", err)
+		if info, err = s.rebuildSealedLocked(size, &cfg); err != nil {
+			// Unusable and not rebuilt: lookups scan from the start.
+			l.logger.Warn("cannot rebuild index", "segment", s.log.Name(), "err", err)
+			info = &sealedInfo{
+				offsets: indexView{f: off, entrySize: offsetEntrySize},
+				times:   indexView{f: tim, entrySize: timeEntrySize},
+			}
+		}
 	}
 	s.files.sealed = info
 	return info, nil
+}
+
+// rebuildSealedLocked rebuilds a sealed segment's index files from its
+// batches. The new files replace the old ones by rename; the old
+// descriptors stay open until the segment closes, for readers that still
+// search them.
+func (s *segment) rebuildSealedLocked(size int64, cfg *Config) (*sealedInfo, error) {
+	if s.files.suffix != "" {
+		return nil, errors.New("segment is being deleted")
+	}
+	res := scanSegment(s.log, s.base, size, s.base, false, cfg, nil)
+	if res.err != nil {
+		return nil, res.err
+	}
+	if res.invalid != nil {
+		return nil, res.invalid
+	}
+	files := make([]*os.File, 2)
+	for i, w := range []struct {
+		suffix string
+		data   []byte
+	}{{indexSuffix, res.offsets}, {timeIndexSuffix, res.times}} {
+		path := s.path(w.suffix)
+		if err := os.WriteFile(path+tmpSuffix, w.data, 0o644); err != nil {
+			return nil, err
+		}
+		if err := os.Rename(path+tmpSuffix, path); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			return nil, err
+		}
+		files[i] = f
+	}
+	s.files.retired = append(s.files.retired, s.files.offsets, s.files.times)
+	s.files.offsets, s.files.times = files[0], files[1]
+	return &sealedInfo{
+		offsets:              indexView{f: files[0], entrySize: offsetEntrySize, flushed: len(res.offsets) / offsetEntrySize},
+		times:                indexView{f: files[1], entrySize: timeEntrySize, flushed: len(res.times) / timeEntrySize},
+		maxTimestamp:         res.st.maxTimestamp,
+		offsetOfMaxTimestamp: res.st.offsetOfMaxTimestamp,
+		maxLoaded:            true,
+	}, nil
 }
 
 // checkIndexFile sets v.flushed from the file size and checks, in O(1), what
