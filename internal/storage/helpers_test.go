@@ -33,6 +33,9 @@ func testConfig() Config {
 var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(childEnv); dir != "" {
+		os.Exit(runChild(dir))
+	}
 	code := m.Run()
 	if fuzzTemplate.dir != "" {
 		os.RemoveAll(fuzzTemplate.dir)

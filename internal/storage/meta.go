@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -79,4 +80,60 @@ func WriteMetaProperties(dir string, m MetaProperties) error {
 		fmt.Fprintf(&b, "%s=%s\n", k, props[k])
 	}
 	return writeFileAtomic(filepath.Join(dir, MetaPropertiesFile), []byte(b.String()))
+}
+
+// FormatResult describes one formatted directory, for the storage tool's
+// "Formatting … with metadata.version …" lines.
+type FormatResult struct {
+	Dir      string
+	Metadata bool // the metadata log directory
+}
+
+// FormatDirs writes meta.properties for node nodeID of cluster clusterID
+// (a base64 uuid) into each directory, each with a new directory id. With
+// ignoreFormatted, directories already formatted are skipped; otherwise
+// one already formatted is an error naming the flag, as Kafka's.
+func FormatDirs(dirs []string, metadataDir, clusterID string, nodeID int32, ignoreFormatted bool) ([]FormatResult, error) {
+	if _, err := ParseUUID(clusterID); err != nil {
+		return nil, fmt.Errorf("cluster id %q is not a valid uuid (use `samsa storage random-uuid`)", clusterID)
+	}
+	var out []FormatResult
+	for _, dir := range dirs {
+		_, err := ReadMetaProperties(dir)
+		switch {
+		case err == nil && ignoreFormatted:
+			continue
+		case err == nil:
+			return out, fmt.Errorf("Log directory %s is already formatted. Use --ignore-formatted to ignore this directory and format the others.", dir)
+		case !errors.Is(err, ErrNotFormatted):
+			return out, err
+		}
+		m := MetaProperties{ClusterID: clusterID, NodeID: nodeID, DirectoryID: FormatUUID(newDirectoryID())}
+		if err := WriteMetaProperties(dir, m); err != nil {
+			return out, err
+		}
+		out = append(out, FormatResult{Dir: dir, Metadata: dir == metadataDir})
+	}
+	return out, nil
+}
+
+// newDirectoryID returns a random id that is not one of Kafka's reserved
+// directory ids (the zero uuid and the small ones below 100).
+func newDirectoryID() [16]byte {
+	for {
+		var id [16]byte
+		if _, err := rand.Read(id[:]); err != nil {
+			panic(fmt.Sprintf("storage: reading random bytes: %v", err))
+		}
+		reserved := true
+		for _, b := range id[:15] {
+			if b != 0 {
+				reserved = false
+				break
+			}
+		}
+		if !reserved && FormatUUID(id)[0] != '-' {
+			return id
+		}
+	}
 }
