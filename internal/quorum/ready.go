@@ -20,6 +20,9 @@ func (n *Node) handleReady() error {
 	if rd.SoftState != nil {
 		n.role, n.leader = rd.SoftState.RaftState, rd.SoftState.Lead
 	}
+	if rd.HardState != nil {
+		n.commit = rd.HardState.GetCommit()
+	}
 	committed := rd.CommittedEntries
 	var restore *pendingRestore
 	if !raft.IsEmptySnap(rd.Snapshot) {
@@ -28,11 +31,11 @@ func (n *Node) handleReady() error {
 			return err
 		}
 	} else {
-		// Entries already durable here are applied before this Ready's
-		// fsync, so their proposers return (and propose again) while it
-		// runs: a proposal waits for one fsync, not two.
+		// Committed entries that earlier Readies made durable are applied
+		// before this Ready's fsync, so their proposers return (and propose
+		// again) while it runs: a proposal waits for one fsync, not two.
 		var err error
-		if committed, err = n.applyDurable(committed); err != nil {
+		if committed, err = n.applyDurable(committed, rd.Entries); err != nil {
 			return err
 		}
 	}
@@ -88,7 +91,6 @@ func (n *Node) saveHardState(hs *raftpb.HardState) error {
 		if err := n.mem.SetHardState(hs); err != nil {
 			return fmt.Errorf("set hard state: %w", err)
 		}
-		n.commit = hs.GetCommit()
 	}
 	st := n.persist
 	if hs != nil {
@@ -176,27 +178,39 @@ func (n *Node) syncLog() error {
 	return nil
 }
 
-// applyDurable applies the leading committed entries that earlier Readies
-// already made durable and returns the rest. A committed entry is never
-// among those this Ready truncates, so the split is safe.
-func (n *Node) applyDurable(ents []*raftpb.Entry) ([]*raftpb.Entry, error) {
+// applyDurable applies the leading committed entries that are durable in
+// the log and not about to be rewritten by ents, and returns the rest.
+func (n *Node) applyDurable(committed, ents []*raftpb.Entry) ([]*raftpb.Entry, error) {
+	durable := n.lastIdx
+	if len(ents) > 0 {
+		durable = min(durable, ents[0].GetIndex()-1)
+	}
 	i := 0
-	for i < len(ents) && ents[i].GetIndex() <= n.lastIdx {
+	for i < len(committed) && committed[i].GetIndex() <= durable {
 		i++
 	}
-	return ents[i:], n.applyCommitted(ents[:i])
+	return committed[i:], n.applyCommitted(committed[:i])
 }
 
-// applyCommitted applies committed entries and decides the proposals they
-// settle.
+// applyCommitted applies committed entries, publishes the status, and then
+// decides the proposals they settle, so that a proposer sees its entry in
+// Status too.
 func (n *Node) applyCommitted(ents []*raftpb.Entry) error {
+	start := 0
+	for start < len(ents) && ents[start].GetIndex() <= n.applied {
+		start++ // inside a snapshot restored in this Ready
+	}
+	ents = ents[start:]
 	for _, e := range ents {
-		if e.GetIndex() <= n.applied {
-			continue // inside a snapshot restored in this Ready
-		}
 		if err := n.applyEntry(e); err != nil {
 			return err
 		}
+	}
+	if len(ents) == 0 {
+		return nil
+	}
+	n.publishStatus()
+	for _, e := range ents {
 		n.waiters.applied(e.GetIndex(), e.GetTerm(), n.release)
 	}
 	return nil

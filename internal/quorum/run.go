@@ -171,10 +171,13 @@ func (n *Node) release(p *proposal, index uint64, err error) {
 	<-n.slots
 }
 
+// step hands raft a message from another voter. MsgProp is dropped: voters
+// never forward proposals (each proposes only as leader), and an entry
+// appended from the network would break matchProposals' tail rule.
 func (n *Node) step(m *raftpb.Message) {
 	from := m.GetFrom()
-	if _, ok := n.cfg.Voters[NodeIDOf(from)]; !ok || from == n.raftID {
-		n.logger.Debug("dropping raft message from a non-voter", "from", from, "type", m.GetType())
+	if _, ok := n.cfg.Voters[NodeIDOf(from)]; !ok || from == n.raftID || m.GetType() == raftpb.MsgProp {
+		n.logger.Debug("dropping raft message", "from", from, "type", m.GetType())
 		return
 	}
 	n.contact[from] = time.Now()
