@@ -238,6 +238,9 @@ func (l *Log) startEmptyAt(offset int64) error {
 // reader can hold them.
 func (l *Log) removeSegmentsNow(segs []*segment) {
 	for _, s := range segs {
+		l.mu.Lock()
+		l.removeDirtyLocked(s)
+		l.mu.Unlock()
 		s.release()
 		for _, suffix := range []string{logSuffix, indexSuffix, timeIndexSuffix} {
 			if err := os.Remove(s.path(suffix)); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -424,6 +427,7 @@ func (l *Log) recoverUnclean(recoveryPoint int64, lst dirListing, epochs *epochC
 	for _, s := range segs[start : len(segs)-1] {
 		s.st.sealed = true
 		s.setSealed(&s.st)
+		l.markIndexesRebuilt(s)
 	}
 	act := segs[len(segs)-1]
 	act.st.sealed = false
@@ -485,8 +489,19 @@ func (l *Log) rebuildIndexes(s *segment, expect int64, verify bool, epochs *epoc
 	s.st.times = indexState{flushed: len(res.times) / timeEntrySize}
 	if s.st.sealed {
 		s.setSealed(&s.st)
+		l.markIndexesRebuilt(s)
 	}
 	return res.invalid != nil, nil
+}
+
+// markIndexesRebuilt queues a sealed segment whose index files Open
+// rewrote, so that the first Sync makes them durable before the recovery
+// point moves past it.
+func (l *Log) markIndexesRebuilt(s *segment) {
+	l.mu.Lock()
+	s.needIndexSync = true
+	l.markDirtyLocked(s)
+	l.mu.Unlock()
 }
 
 func writeIndexFiles(s *segment, offsets, times []byte) error {

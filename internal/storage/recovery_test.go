@@ -352,3 +352,17 @@ func TestRecoverEmptyFiles(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, segmentFileName(0, ".log")), bytes.Repeat([]byte{0xee}, 1000), 0o644)
 	reopenAndCheck(t, dir, &appended{}, 0)
 }
+
+func TestRecoverBelowLogStartAfterRebuild(t *testing.T) {
+	// Open rebuilds a sealed segment's missing index, then finds the whole
+	// log below the checkpointed log start and starts empty: the first
+	// Sync must not touch the removed segment.
+	src, _, _ := crashedLog(t)
+	logs := segmentFiles(t, src, ".log")
+	os.Remove(logs[0][:len(logs[0])-4] + ".index")
+	l := openTest(t, src, testConfig(), withRecoveryPoint(1<<40), func(o *Options) { o.LogStartOffset = 1 << 40 })
+	defer l.Close()
+	if off, err := l.Sync(); err != nil || off != 1<<40 {
+		t.Fatalf("Sync: %d, %v", off, err)
+	}
+}
