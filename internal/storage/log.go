@@ -57,10 +57,12 @@
 // batch from the segment holding Options.RecoveryPoint on (header, length,
 // CRC-32C, increasing offsets), truncates at the first invalid or torn
 // batch, removes the segments after it and rebuilds the indexes of what it
-// read; sealed segments' indexes are rebuilt when missing or failing
-// Kafka's O(1) sanity checks, and readers fall back to scanning a segment
-// whose index points nowhere. Leftover .deleted, .cleaned, .swap and .tmp
-// files are removed. Open never refuses a log because of its content.
+// read. A sealed segment's indexes are rebuilt when missing (by Open) or
+// when they fail Kafka's O(1) sanity checks (by Open after an unclean stop,
+// on first use after a clean one); a reader never follows an index entry
+// that does not name the batch it points at, it scans the segment instead.
+// Leftover .deleted, .cleaned, .swap and .tmp files are removed. Open never
+// refuses a log because of its content.
 package storage
 
 import (
