@@ -76,10 +76,10 @@ func printRatios(w io.Writer, results []runResult, fioMiB float64) {
 	perCore := func(m medians) float64 { return m.perCore }
 	ratio := func(label string, a float64, okA bool, b float64, okB bool) {
 		if !okA || !okB || b == 0 {
-			fmt.Fprintf(w, "  %-52s n/a (a target was not run)\n", label)
+			fmt.Fprintf(w, "  %-58s n/a (a target was not run)\n", label)
 			return
 		}
-		fmt.Fprintf(w, "  %-52s %.2f  (%.4g / %.4g)\n", label, a/b, a, b)
+		fmt.Fprintf(w, "  %-58s %.2f  (%.4g / %.4g)\n", label, a/b, a, b)
 	}
 	a, okA := get("1k", "samsa-pagecache", rate)
 	b, okB := get("1k", "kfake-datadir", rate)

@@ -124,3 +124,19 @@ func printMetrics(w io.Writer, table map[string]float64, clientID string) {
 		fmt.Fprintf(w, "%-*s : %.3f\n", width, n+tag, table[n])
 	}
 }
+
+// awaitBatchHooks waits up to d until the batch hooks accounted for n
+// records: franz-go calls OnProduceBatchWritten from a goroutine of its
+// own, after the records' promises, so the last batches can lag the flush.
+func (m *clientMetrics) awaitBatchHooks(n int64, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		m.mu.Lock()
+		done := m.produceRecs >= n
+		m.mu.Unlock()
+		if done {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -446,6 +446,7 @@ func (pr *producerRun) finish(ctx context.Context) error {
 		pr.steady.printTotal(end)
 	}
 	if pr.cfg.printMetrics {
+		pr.metrics.awaitBatchHooks(pr.stats.summary(end).Records, time.Second)
 		printMetrics(pr.stdout, pr.metrics.producerTable(), pr.clientID)
 	}
 	if pr.cfg.jsonResult == "" {

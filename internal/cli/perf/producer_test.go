@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,14 +18,18 @@ func TestProducerSendsEveryRecord(t *testing.T) {
 	topic := createTopic(t, addr, 3)
 	res := jsonPath(t)
 	code, out, errOut := runTool(t, producer, "--topic", topic, "--num-records", "20000", "--record-size", "100",
-		"--throughput", "-1", "--producer-props", "bootstrap.servers="+addr, "acks=all", "--json-result", res)
+		"--throughput", "-1", "--producer-props", "bootstrap.servers="+addr, "acks=all", "--json-result", res, "--print-metrics")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
-	ls := nonEmptyLines(out)
+	summary, metrics, _ := strings.Cut(out, "\n\nMetric Name")
+	ls := nonEmptyLines(summary)
 	m := totalLine.FindStringSubmatch(ls[len(ls)-1])
 	if m == nil || m[1] != "20000" || m[2] != "" {
 		t.Fatalf("summary line %q does not report 20000 records in Kafka's format", ls[len(ls)-1])
+	}
+	if !regexp.MustCompile(`\nproducer-metrics:record-send-total:\{client-id=perf-producer-client\} +: 20000\.000\n`).MatchString(metrics) {
+		t.Errorf("metrics table lacks 20000 records sent:\n%s", metrics)
 	}
 	if n := endOffsets(t, addr, topic); n != 20000 {
 		t.Fatalf("topic holds %d records, want 20000", n)
