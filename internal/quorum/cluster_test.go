@@ -18,16 +18,23 @@ type testCluster struct {
 	dirs   map[int32]string
 	tweak  func(*Config)
 
-	mu    sync.Mutex
-	nodes map[int32]*Node // running ones
-	sms   map[int32]*testSM
+	mu      sync.Mutex
+	nodes   map[int32]*Node // running ones
+	sms     map[int32]*testSM
+	retired []*testSM // state machines of earlier runs of a node
 }
 
 func newTestCluster(t *testing.T, tweak func(*Config)) *testCluster {
+	return newTestClusterOn(t, testDisk(), tweak)
+}
+
+// newTestClusterOn runs the cluster on disk: nil for the real storage, the
+// stand-in for tests that crash nodes.
+func newTestClusterOn(t *testing.T, disk *memDisk, tweak func(*Config)) *testCluster {
 	c := &testCluster{
 		t:      t,
 		net:    NewMemoryNetwork(),
-		disk:   testDisk(),
+		disk:   disk,
 		voters: map[int32]string{0: "CONTROLLER://n0:9093", 1: "CONTROLLER://n1:9093", 2: "CONTROLLER://n2:9093"},
 		dirs:   make(map[int32]string),
 		tweak:  tweak,
@@ -64,9 +71,25 @@ func (c *testCluster) start(id int32) *Node {
 	c.net.Attach(n)
 	n.Start()
 	c.mu.Lock()
+	if old := c.sms[id]; old != nil {
+		c.retired = append(c.retired, old)
+	}
 	c.nodes[id], c.sms[id] = n, sm
 	c.mu.Unlock()
 	return n
+}
+
+// crash stops the node as kill -9 and a power loss would: no Close, and
+// what its log had not fsynced is gone. It needs the stand-in disk.
+func (c *testCluster) crash(id int32) {
+	c.t.Helper()
+	c.mu.Lock()
+	n := c.nodes[id]
+	delete(c.nodes, id)
+	c.mu.Unlock()
+	c.net.Detach(id)
+	n.halt()
+	c.disk.crashDir(n.dir)
 }
 
 // stop closes the node and cuts it off the network.
@@ -159,6 +182,9 @@ func (c *testCluster) checkPrefixes() {
 	seqs := make(map[int32][]appliedEntry)
 	for id, sm := range c.sms {
 		seqs[id] = sm.snapshotEntries()
+	}
+	for i, sm := range c.retired {
+		seqs[int32(100+i)] = sm.snapshotEntries()
 	}
 	checkPrefixes(c.t, seqs)
 }

@@ -161,7 +161,7 @@ func (c Config) validate() error {
 	check(c.ElectionTicks > c.HeartbeatTicks, "election ticks %d must exceed heartbeat ticks %d, or followers time out between heartbeats", c.ElectionTicks, c.HeartbeatTicks)
 	check(c.SnapshotMaxBytes >= 1, "snapshot max bytes %d: must be >= 1", c.SnapshotMaxBytes)
 	check(c.SnapshotInterval >= time.Millisecond, "snapshot interval %v: must be >= 1ms", c.SnapshotInterval)
-	check(c.SegmentBytes >= 1024, "segment bytes %d below 1 KiB: a segment must hold a batch", c.SegmentBytes)
+	check(c.SegmentBytes >= 1024 && c.SegmentBytes <= math.MaxInt32, "segment bytes %d: must be in [1 KiB, 2 GiB) so that a segment holds a batch and positions fit 32 bits", c.SegmentBytes)
 	check(c.MaxEntryBytes >= 1 && c.MaxEntryBytes <= maxSizePerMsg, "max entry bytes %d: must be in [1, %d] so that every entry fits one raft message", c.MaxEntryBytes, maxSizePerMsg)
 	check(c.MaxInflightProposals >= 1 && c.MaxInflightProposals <= 1<<20, "max in-flight proposals %d: must be in [1, 1048576]", c.MaxInflightProposals)
 	return errors.Join(errs...)

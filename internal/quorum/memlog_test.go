@@ -39,6 +39,20 @@ func (d *memDisk) opener(opts logOptions) (partitionLog, error) {
 	return l, nil
 }
 
+// crashDir drops the unsynced tail of one directory's log.
+func (d *memDisk) crashDir(dir string) {
+	d.mu.Lock()
+	l := d.logs[dir]
+	d.mu.Unlock()
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	l.batches = l.batches[:l.synced]
+	l.end = l.syncedEnd
+	l.mu.Unlock()
+}
+
 // crash drops the unsynced tail of every log.
 func (d *memDisk) crash() {
 	d.mu.Lock()
