@@ -218,6 +218,15 @@ func TestClusterLeaderFailover(t *testing.T) {
 	if leader == old {
 		t.Fatalf("stopped node %d still leads", old)
 	}
+	// The new leader heard of its own leadership only with the old
+	// leader's acknowledged entries applied.
+	events := c.sms[leader].events()
+	if len(events) == 0 {
+		t.Fatal("the new leader's state machine was not told of its leadership")
+	}
+	if last := events[len(events)-1]; last.leader != leader || last.applied < len(first) {
+		t.Fatalf("last leader event %+v, want leader %d with at least %d entries applied", last, leader, len(first))
+	}
 	second := proposeAll(t, c.node(leader), "b", 50, 5)
 	c.start(old)
 	c.waitConverged(100)

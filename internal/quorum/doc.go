@@ -32,6 +32,11 @@
 // checkpoint happens on a writer goroutine (one at a time) so that a large
 // snapshot does not delay heartbeats.
 //
+// A state machine that implements LeaderListener hears of leader changes
+// on the same goroutine; its own election is reported only once the first
+// entry of its term is applied, so the active controller never acts on a
+// state missing earlier terms' entries.
+//
 // Proposals queue on a channel; the goroutine drains up to 1024 of them
 // (8 MiB) into each Ready, so proposals that arrive during one fsync share
 // the next: the group commit. Propose returns once the entry is applied on
@@ -144,6 +149,7 @@
 //   - recover.go: Open's recovery; raft's memory.
 //   - snapshot.go: taking, writing, installing snapshots; compaction.
 //   - waiters.go: deciding proposals.
+//   - leader.go: LeaderListener notices.
 //   - codec.go, checkpoint.go, quorumstate.go, disklog.go, storagelog.go:
 //     the on-disk formats and the partition log seam.
 //   - status.go: Status for DescribeQuorum.

@@ -26,6 +26,8 @@ type testSM struct {
 	entries  []appliedEntry
 	restores int
 	failAt   uint64 // Apply fails at this index when set
+
+	leaderEvents []leaderEvent
 }
 
 func (s *testSM) Apply(index, term uint64, data []byte) error {
@@ -145,4 +147,23 @@ func checkPrefixes(t *testing.T, seqs map[int32][]appliedEntry) {
 			}
 		}
 	}
+}
+
+// leaderEvent is one LeaderChange call and how many entries the state
+// machine held then.
+type leaderEvent struct {
+	leader, epoch int32
+	applied       int
+}
+
+func (s *testSM) LeaderChange(leader, epoch int32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.leaderEvents = append(s.leaderEvents, leaderEvent{leader: leader, epoch: epoch, applied: len(s.entries)})
+}
+
+func (s *testSM) events() []leaderEvent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]leaderEvent(nil), s.leaderEvents...)
 }

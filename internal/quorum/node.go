@@ -32,6 +32,18 @@ type StateMachine interface {
 	Restore(data []byte, index, term uint64) error
 }
 
+// LeaderListener may be implemented by a StateMachine to learn who leads,
+// as Kafka's RaftClient.Listener does. It is called on the quorum
+// goroutine, between Apply calls. When this node itself becomes leader the
+// call waits until the first entry of its term is applied, so every entry
+// of earlier terms is in the state machine before it acts as the active
+// controller: being elected does not mean being caught up.
+type LeaderListener interface {
+	// LeaderChange reports the leader's node.id (-1 when none is known)
+	// and the leader epoch (raft term).
+	LeaderChange(leaderID, epoch int32)
+}
+
 // Transport carries raft messages between voters. Send must not block on
 // the network: it queues or drops (raft retransmits). Messages address
 // voters by raft ID (RaftID). The receiving side calls Node.Step; a
@@ -65,6 +77,7 @@ type Node struct {
 	lastIdx       uint64
 	role          raft.StateType
 	leader        uint64 // raft ID, 0 when unknown
+	notify        leaderNotice
 	snap          snapshotState
 	waiters       waiterQueue
 	proposed      []*proposal // appended by raft, not yet matched to entries

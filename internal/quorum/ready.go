@@ -19,6 +19,7 @@ func (n *Node) handleReady() error {
 	}
 	if rd.SoftState != nil {
 		n.role, n.leader = rd.SoftState.RaftState, rd.SoftState.Lead
+		n.leaderChanged(n.rn.BasicStatus().GetTerm())
 	}
 	if rd.HardState != nil {
 		n.commit = rd.HardState.GetCommit()
@@ -213,5 +214,6 @@ func (n *Node) applyCommitted(ents []*raftpb.Entry) error {
 	for _, e := range ents {
 		n.waiters.applied(e.GetIndex(), e.GetTerm(), n.release)
 	}
+	n.leaderEntryApplied(ents[len(ents)-1].GetTerm())
 	return nil
 }

@@ -475,6 +475,9 @@ func TestSingleVoterStatus(t *testing.T) {
 		st.Voters[0].Endpoint != singleVoter[1] || st.Voters[0].LastFetchTime.IsZero() || len(st.Observers) != 0 {
 		t.Fatalf("voters %+v observers %+v", st.Voters, st.Observers)
 	}
+	if ev := n.sm.(*testSM).events(); len(ev) != 1 || ev[0] != (leaderEvent{leader: 1, epoch: 1}) {
+		t.Fatalf("leader events %+v, want one: node 1 leads epoch 1", ev)
+	}
 	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
