@@ -137,6 +137,10 @@ func (s *Server) closeListeners() {
 	}
 }
 
+// Close closes the listeners of a server that never served (Serve closes
+// them itself when its context ends). It is safe to call more than once.
+func (s *Server) Close() { s.closeListeners() }
+
 // Serve accepts connections until ctx is done, then closes the listeners
 // and every connection and waits for their goroutines.
 func (s *Server) Serve(ctx context.Context, h Handler) {

@@ -1,0 +1,346 @@
+package replica
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+
+	"samsa/internal/metadata"
+	"samsa/internal/purgatory"
+	"samsa/internal/record"
+	"samsa/internal/storage"
+)
+
+// LogConfig is a partition's resolved topic configuration.
+type LogConfig struct {
+	Storage              storage.Config
+	MaxMessageBytes      int   // max.message.bytes
+	LogAppendTime        bool  // message.timestamp.type=LogAppendTime
+	TimestampBeforeMaxMs int64 // message.timestamp.before.max.ms
+	TimestampAfterMaxMs  int64 // message.timestamp.after.max.ms
+	Compacted            bool  // cleanup.policy contains compact
+	// WriteCaching acknowledges batches once written to the page cache
+	// (Kafka's behaviour) instead of once fsynced; FlushMessages and FlushMs
+	// (flush.messages, flush.ms) then govern explicit flushes.
+	WriteCaching      bool
+	FlushMessages     int64
+	FlushMs           time.Duration
+	MinInsyncReplicas int
+}
+
+// ID names a partition.
+type ID struct {
+	Topic     string
+	Partition int32
+}
+
+func (id ID) String() string { return fmt.Sprintf("%s-%d", id.Topic, id.Partition) }
+
+// Partition is the local replica of one partition, the leader in a single
+// node. The high watermark is what consumers may read: with write caching
+// off it is the durable offset, so no consumer ever sees a record that a
+// crash could take back; with write caching on it is the log end.
+type Partition struct {
+	id      ID
+	topicID metadata.Uuid
+	dir     string
+	log     *storage.Log
+	logger  *slog.Logger
+
+	cfg           atomic.Pointer[LogConfig]
+	leaderEpoch   atomic.Int32
+	highWatermark atomic.Int64
+	recoveryPoint atomic.Int64 // everything below is fsynced
+
+	// hwWatchers are woken whenever the high watermark moves: parked
+	// acks=all produces and long-poll fetches.
+	hwWatchers purgatory.Watchers
+
+	// appendMu orders the validation-to-append step with LogAppendTime
+	// stamping so that timestamps never go backwards within the log.
+	appendMu sync.Mutex
+	// unflushed counts messages appended since the last flush, for
+	// flush.messages in write-caching mode.
+	unflushed atomic.Int64
+	lastFlush atomic.Int64 // unix ms
+
+	syncer worker
+	// failure is set when the disk refused a write or a sync; the
+	// partition then answers KAFKA_STORAGE_ERROR.
+	failure atomic.Pointer[error]
+}
+
+// ID returns the partition's name.
+func (p *Partition) ID() ID { return p.id }
+
+// TopicID returns the id of the partition's topic.
+func (p *Partition) TopicID() metadata.Uuid { return p.topicID }
+
+// Dir is the partition's directory.
+func (p *Partition) Dir() string { return p.dir }
+
+// Config returns the partition's current configuration.
+func (p *Partition) Config() *LogConfig { return p.cfg.Load() }
+
+// LeaderEpoch is the partition's current leader epoch.
+func (p *Partition) LeaderEpoch() int32 { return p.leaderEpoch.Load() }
+
+// HighWatermark is the offset below which records are visible to consumers.
+func (p *Partition) HighWatermark() int64 { return p.highWatermark.Load() }
+
+// LastStableOffset is the read_committed bound. Without transactions it is
+// the high watermark.
+func (p *Partition) LastStableOffset() int64 { return p.highWatermark.Load() }
+
+// LogStartOffset is the first offset still in the log.
+func (p *Partition) LogStartOffset() int64 { return p.log.LogStartOffset() }
+
+// LogEndOffset is the offset the next record will get.
+func (p *Partition) LogEndOffset() int64 { return p.log.LogEndOffset() }
+
+// Size is the partition's size on disk in bytes.
+func (p *Partition) Size() int64 { return p.log.Size() }
+
+// Log gives access to the underlying log for reads that need no
+// partition-level state (offset lookups by time, epochs).
+func (p *Partition) Log() *storage.Log { return p.log }
+
+// Watchers returns the set to park on for high watermark changes.
+func (p *Partition) Watchers() *purgatory.Watchers { return &p.hwWatchers }
+
+func (p *Partition) failed() error {
+	if e := p.failure.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+func (p *Partition) fail(err error) {
+	err = fmt.Errorf("partition %s: %w: %w", p.id, kerr.KafkaStorageError, err)
+	if p.failure.CompareAndSwap(nil, &err) {
+		p.logger.Error("partition disk failure; the partition stops serving", "partition", p.id.String(), "err", err)
+	}
+	p.hwWatchers.Notify()
+}
+
+// AppendResult tells a producer where its batch went.
+type AppendResult struct {
+	BaseOffset     int64
+	LastOffset     int64
+	LogAppendTime  int64 // -1 unless the topic uses LogAppendTime
+	LogStartOffset int64
+}
+
+// Append validates one produced batch against the topic's configuration and
+// appends it. It does not wait for durability; WaitDurable does. The batch
+// is rewritten in place (offsets, leader epoch, LogAppendTime).
+func (p *Partition) Append(batch []byte, produceVersion int16, now time.Time) (AppendResult, error) {
+	if err := p.failed(); err != nil {
+		return AppendResult{}, err
+	}
+	cfg := p.cfg.Load()
+	nowMs := now.UnixMilli()
+	opts := record.ValidateOptions{
+		Now:                  nowMs,
+		LogAppendTime:        cfg.LogAppendTime,
+		TimestampBeforeMaxMs: cfg.TimestampBeforeMaxMs,
+		TimestampAfterMaxMs:  cfg.TimestampAfterMaxMs,
+		MaxMessageBytes:      cfg.MaxMessageBytes,
+		Compacted:            cfg.Compacted,
+		ProduceVersion:       produceVersion,
+	}
+	info, err := record.Validate(batch, opts)
+	if err != nil {
+		return AppendResult{}, err
+	}
+	res := AppendResult{LogAppendTime: -1}
+	p.appendMu.Lock()
+	if cfg.LogAppendTime {
+		res.LogAppendTime = nowMs
+		record.SetLogAppendTime(batch, nowMs)
+	} else {
+		// Kafka stores the true max timestamp, not the producer's claim.
+		record.SetCreateTime(batch, info.MaxTimestamp)
+	}
+	ai, err := p.log.Append(batch, p.leaderEpoch.Load())
+	p.appendMu.Unlock()
+	if err != nil {
+		p.fail(err)
+		return AppendResult{}, p.failed()
+	}
+	res.BaseOffset, res.LastOffset = ai.BaseOffset, ai.LastOffset
+	res.LogStartOffset = p.log.LogStartOffset()
+	p.afterAppend(cfg, int64(info.RecordCount), now)
+	return res, nil
+}
+
+// afterAppend moves the high watermark (write caching) or starts the group
+// commit that will.
+func (p *Partition) afterAppend(cfg *LogConfig, records int64, now time.Time) {
+	if !cfg.WriteCaching {
+		p.syncer.kick(p.syncOnce)
+		return
+	}
+	p.advanceHighWatermark(p.log.LogEndOffset())
+	if cfg.FlushMessages > 0 && p.unflushed.Add(records) >= cfg.FlushMessages {
+		p.syncer.kick(p.syncOnce)
+	}
+}
+
+// syncOnce is one round of group commit: everything appended before the
+// call becomes durable with one fsync, however many producers wrote it.
+// Appends arriving during the fsync are covered by the next round.
+func (p *Partition) syncOnce() {
+	if p.failed() != nil {
+		return
+	}
+	p.unflushed.Store(0)
+	durable, err := p.log.Sync()
+	if err != nil {
+		if !errors.Is(err, storage.ErrClosed) {
+			p.fail(err)
+		}
+		return
+	}
+	p.lastFlush.Store(time.Now().UnixMilli())
+	p.recoveryPoint.Store(durable)
+	if !p.cfg.Load().WriteCaching {
+		p.advanceHighWatermark(durable)
+	}
+}
+
+// advanceHighWatermark raises the high watermark (never lowers it) and wakes
+// waiters.
+func (p *Partition) advanceHighWatermark(offset int64) {
+	for {
+		cur := p.highWatermark.Load()
+		if offset <= cur {
+			return
+		}
+		if p.highWatermark.CompareAndSwap(cur, offset) {
+			p.hwWatchers.Notify()
+			return
+		}
+	}
+}
+
+// WaitDurable waits until the record at offset is below the high watermark
+// (durable, and in a cluster replicated to the ISR) or the deadline passes.
+func (p *Partition) WaitDurable(ctx context.Context, offset int64, deadline time.Time) error {
+	ok := purgatory.Await(ctx, []*purgatory.Watchers{&p.hwWatchers}, deadline, func() bool {
+		return p.highWatermark.Load() > offset || p.failed() != nil
+	})
+	if err := p.failed(); err != nil {
+		return err
+	}
+	if !ok {
+		return kerr.RequestTimedOut
+	}
+	return nil
+}
+
+// Isolation levels of Fetch and ListOffsets.
+const (
+	ReadUncommitted int8 = 0
+	ReadCommitted   int8 = 1
+)
+
+// FetchResult is what a fetch of one partition returns.
+type FetchResult struct {
+	Records          []byte
+	HighWatermark    int64
+	LastStableOffset int64
+	LogStartOffset   int64
+}
+
+// Read returns batches from offset up to the high watermark (or the last
+// stable offset for read_committed). An offset between the high watermark
+// and the log end is not out of range: it returns nothing yet.
+func (p *Partition) Read(offset int64, maxBytes int, isolation int8, minOneBatch bool) (FetchResult, error) {
+	if err := p.failed(); err != nil {
+		return FetchResult{}, err
+	}
+	hw := p.highWatermark.Load()
+	res := FetchResult{HighWatermark: hw, LastStableOffset: p.LastStableOffset()}
+	limit := hw
+	if isolation == ReadCommitted {
+		limit = res.LastStableOffset
+	}
+	res.LogStartOffset = p.log.LogStartOffset()
+	if offset >= limit && offset <= p.log.LogEndOffset() && offset >= res.LogStartOffset {
+		return res, nil
+	}
+	rr, err := p.log.Read(offset, maxBytes, limit, minOneBatch)
+	if err != nil {
+		if errors.Is(err, storage.ErrOffsetOutOfRange) {
+			return res, kerr.OffsetOutOfRange
+		}
+		return res, fmt.Errorf("reading %s at %d: %w", p.id, offset, err)
+	}
+	res.Records = rr.Batches
+	res.LogStartOffset = rr.LogStartOffset
+	return res, nil
+}
+
+// DeleteRecordsBefore moves the log start offset up to offset (-1: the high
+// watermark), as DeleteRecords asks, and returns the new low watermark.
+func (p *Partition) DeleteRecordsBefore(offset int64) (int64, error) {
+	hw := p.highWatermark.Load()
+	if offset == -1 {
+		offset = hw
+	}
+	if offset < 0 || offset > hw {
+		return -1, kerr.OffsetOutOfRange
+	}
+	if err := p.log.DeleteRecordsBefore(offset); err != nil {
+		return -1, fmt.Errorf("deleting records of %s before %d: %w", p.id, offset, err)
+	}
+	return p.log.LogStartOffset(), nil
+}
+
+// worker runs a function on at most one goroutine at a time, again and again
+// while kicks keep arriving, and exits when idle: no goroutine lives while
+// there is nothing to do, and no kick is lost.
+type worker struct {
+	state atomic.Int32 // 0 idle, 1 running, 2 running and kicked again
+	wg    sync.WaitGroup
+}
+
+func (w *worker) kick(fn func()) {
+	for {
+		switch s := w.state.Load(); s {
+		case 0:
+			if w.state.CompareAndSwap(0, 1) {
+				w.wg.Add(1)
+				go w.loop(fn)
+				return
+			}
+		case 1:
+			if w.state.CompareAndSwap(1, 2) {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+func (w *worker) loop(fn func()) {
+	defer w.wg.Done()
+	for {
+		fn()
+		if w.state.CompareAndSwap(1, 0) {
+			return
+		}
+		w.state.Store(1) // was 2: run again for the kicks that came in
+	}
+}
+
+// wait blocks until the worker is idle.
+func (w *worker) wait() { w.wg.Wait() }
