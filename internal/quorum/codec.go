@@ -53,7 +53,7 @@ func eachBatch(b []byte, fn func(h record.Header, recs []record.Record) error) e
 		if err != nil {
 			return fmt.Errorf("%w: %w", errCorrupt, err)
 		}
-		recs := make([]record.Record, 0, min(int(batch.RecordCount), 64))
+		recs := make([]record.Record, 0, min(max(int(batch.RecordCount), 0), 64))
 		for r, err := range batch.Records() {
 			if err != nil {
 				return fmt.Errorf("%w: %w", errCorrupt, err)
