@@ -114,6 +114,7 @@ func NodeIDOf(raftID uint64) int32 {
 
 // withDefaults returns c with zero fields set to their defaults.
 func (c Config) withDefaults() Config {
+	c.Voters = maps.Clone(c.Voters) // the caller may reuse its map
 	setDefault(&c.TickInterval, DefaultTickInterval)
 	setDefault(&c.ElectionTicks, DefaultElectionTicks)
 	setDefault(&c.HeartbeatTicks, DefaultHeartbeatTicks)

@@ -74,15 +74,16 @@ type Node struct {
 	applied uint64
 	// lastDataIndex is the last entry applied to the state machine.
 	lastDataIndex uint64
-	lastIdx       uint64
-	role          raft.StateType
-	leader        uint64 // raft ID, 0 when unknown
-	notify        leaderNotice
-	snap          snapshotState
-	waiters       waiterQueue
-	proposed      []*proposal // appended by raft, not yet matched to entries
-	contact       map[uint64]time.Time
-	caughtUp      map[uint64]time.Time
+	lastIdx       uint64 // the last entry in the log, durable
+
+	role     raft.StateType
+	leader   uint64 // raft ID, 0 when unknown
+	notify   leaderNotice
+	snap     snapshotState
+	waiters  waiterQueue
+	proposed []*proposal // appended by raft, not yet matched to entries
+	contact  map[uint64]time.Time
+	caughtUp map[uint64]time.Time
 
 	proposals chan *proposal
 	inbox     chan *raftpb.Message
