@@ -36,11 +36,13 @@ func (n *Node) leaderEntryApplied(term uint64) {
 }
 
 func (n *Node) tellLeader(leader, term uint64) {
-	l, ok := n.sm.(LeaderListener)
-	if !ok || (n.notify.told && n.notify.leader == leader && n.notify.term == term) {
+	if n.notify.told && n.notify.leader == leader && n.notify.term == term {
 		return
 	}
 	n.notify = leaderNotice{told: true, leader: leader, term: term}
 	epoch, _ := epochOf(term) // terms are checked when persisted
-	l.LeaderChange(NodeIDOf(leader), epoch)
+	n.logger.Info("metadata quorum leader", "leader", NodeIDOf(leader), "epoch", epoch)
+	if l, ok := n.sm.(LeaderListener); ok {
+		l.LeaderChange(NodeIDOf(leader), epoch)
+	}
 }

@@ -5,16 +5,19 @@ import (
 	"log/slog"
 )
 
-// raftLogger routes raft's log lines to slog. raft calls Panic and Fatal on
-// broken invariants and expects them not to return, so both panic.
+// raftLogger routes raft's log lines to slog. raft's informational lines
+// (elections, configuration) name nodes by raft id, which is node.id+1, so
+// they go to debug; the quorum logs leader changes itself in Kafka's terms.
+// raft calls Panic and Fatal on broken invariants and expects them not to
+// return, so both panic.
 type raftLogger struct {
 	l *slog.Logger
 }
 
 func (r raftLogger) Debug(v ...any)                 { r.l.Debug(fmt.Sprint(v...)) }
 func (r raftLogger) Debugf(format string, v ...any) { r.l.Debug(fmt.Sprintf(format, v...)) }
-func (r raftLogger) Info(v ...any)                  { r.l.Info(fmt.Sprint(v...)) }
-func (r raftLogger) Infof(format string, v ...any)  { r.l.Info(fmt.Sprintf(format, v...)) }
+func (r raftLogger) Info(v ...any)                  { r.l.Debug(fmt.Sprint(v...)) }
+func (r raftLogger) Infof(format string, v ...any)  { r.l.Debug(fmt.Sprintf(format, v...)) }
 func (r raftLogger) Warning(v ...any)               { r.l.Warn(fmt.Sprint(v...)) }
 func (r raftLogger) Warningf(format string, v ...any) {
 	r.l.Warn(fmt.Sprintf(format, v...))

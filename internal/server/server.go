@@ -53,7 +53,7 @@ type Server struct {
 
 // Start brings a node up and returns once it serves clients. Close stops
 // it.
-func Start(ctx context.Context, opts Options) (s *Server, err error) {
+func Start(ctx context.Context, opts Options) (_ *Server, err error) {
 	cfg := opts.Config
 	log := opts.Logger
 	if log == nil {
@@ -64,7 +64,7 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 			cfg.ProcessRoles, len(cfg.QuorumVoters))
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	s = &Server{cfg: cfg, log: log, cancel: cancel}
+	s := &Server{cfg: cfg, log: log, cancel: cancel}
 	defer func() {
 		if err != nil {
 			s.Close()
