@@ -12,18 +12,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"samsa/internal/metadata"
 	"samsa/internal/network"
 )
 
 func init() { regKey(kmsg.ApiVersions, 0, 4, (*Broker).handleAPIVersions) }
 
-// Feature levels Samsa supports. metadata.version 25 is Kafka 4.0-IV3;
-// older clients and tools only display it.
-const (
-	MetadataVersionMin    = 7  // 3.3-IV3, the first KRaft production level
-	MetadataVersionLatest = 25 // 4.0-IV3
-	KRaftVersionLatest    = 0
-)
+// KRaftVersionLatest is the kraft.version Samsa supports: static voters.
+const KRaftVersionLatest = 0
 
 func (b *Broker) handleAPIVersions(r *request, kreq kmsg.Request) network.Reply {
 	req := kreq.(*kmsg.ApiVersionsRequest)
@@ -38,7 +34,7 @@ func (b *Broker) fillAPIVersions(r *request, resp *kmsg.ApiVersionsResponse) {
 		resp.ApiKeys = append(resp.ApiKeys, kmsg.ApiVersionsResponseApiKey{ApiKey: key, MinVersion: e.min, MaxVersion: e.max})
 	}
 	resp.SupportedFeatures = []kmsg.ApiVersionsResponseSupportedFeature{
-		{Name: "metadata.version", MinVersion: MetadataVersionMin, MaxVersion: MetadataVersionLatest},
+		{Name: "metadata.version", MinVersion: metadata.MetadataVersionMin, MaxVersion: metadata.MetadataVersionLatest},
 		{Name: "kraft.version", MinVersion: 0, MaxVersion: KRaftVersionLatest},
 	}
 	if r == nil || r.image == nil {

@@ -52,7 +52,9 @@ func (s *scan) next() error {
 		return nil
 	}
 	name, value, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-	if !strings.HasPrefix(arg, "--") && s.p.Style == Argparse {
+	if !strings.HasPrefix(arg, "--") && s.p.Style == Argparse && (len(name) != 1 || s.p.byName[name] == nil) {
+		// argparse's short options are single letters (-t, -c); they
+		// are declared as one-letter aliases.
 		return &UsageError{fmt.Sprintf("unrecognized arguments: '%s'", arg)}
 	}
 	o, err := s.p.lookup(name)

@@ -44,7 +44,7 @@ func (s *Server) startController(ctx, runCtx context.Context) error {
 		TopicConfigs:             s.createdTopicConfigs,
 		BrokerSessionTimeout:     s.cfg.Quorum.BrokerSessionTimeout,
 		Bootstrap: []metadata.Record{
-			&metadata.FeatureLevelRecord{Name: "metadata.version", FeatureLevel: broker.MetadataVersionLatest},
+			&metadata.FeatureLevelRecord{Name: "metadata.version", FeatureLevel: metadata.MetadataVersionLatest},
 		},
 	}, quorumView{s}, quorumDescriber{s}, s.loader.Current)
 	s.controller.SetClusterID(s.clusterID)
@@ -118,7 +118,7 @@ func (s *Server) registerBroker(ctx, runCtx context.Context, dirIDs []metadata.U
 		})
 	}
 	reg.Features = []kmsg.BrokerRegistrationRequestFeature{{
-		Name: "metadata.version", MinSupportedVersion: broker.MetadataVersionMin, MaxSupportedVersion: broker.MetadataVersionLatest,
+		Name: "metadata.version", MinSupportedVersion: metadata.MetadataVersionMin, MaxSupportedVersion: metadata.MetadataVersionLatest,
 	}}
 	s.lifecycle = newLifecycle(s.log, s.controller, s.loader.Current, s.cfg.Quorum.BrokerHeartbeatInterval, reg)
 	if err := s.lifecycle.register(ctx); err != nil {
