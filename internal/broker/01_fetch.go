@@ -296,12 +296,16 @@ func divergingEpoch(p *replica.Partition, lastFetchedEpoch int32, fetchOffset in
 func (b *Broker) finishFetch(plan *fetchPlan, resp *kmsg.FetchResponse) *kmsg.FetchResponse {
 	if plan.session != nil {
 		resp.SessionID = plan.session.id
-		b.sessions.mu.Lock()
-		plan.session.epoch++
-		if plan.session.epoch < 0 { // wrapped: epochs run 1..MaxInt32
-			plan.session.epoch = 1
+		// A new session already expects epoch 1 next; only an
+		// incremental fetch moves the epoch on.
+		if plan.incremental {
+			b.sessions.mu.Lock()
+			plan.session.epoch++
+			if plan.session.epoch < 0 { // wrapped: epochs run 1..MaxInt32
+				plan.session.epoch = 1
+			}
+			b.sessions.mu.Unlock()
 		}
-		b.sessions.mu.Unlock()
 	}
 	byID := plan.req.Version >= 13
 	var cur *kmsg.FetchResponseTopic
