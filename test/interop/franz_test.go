@@ -264,7 +264,8 @@ func franzCompression(t *testing.T, n *testbin.Node, name string, id int) {
 	if err := cl.ProduceSync(goClientCtx(t, 30*time.Second), recs...).FirstErr(); err != nil {
 		t.Fatalf("produce: %v", err)
 	}
-	goClientCheckCompressed(t, goClientReadTopic(t, n, topic)[0], len(recs), id)
+	goClientCheckCompressed(t, goClientReadTopic(t, n, topic)[0], 0, len(recs), id)
+	goClientCheckCompressed(t, goClientReadFrom(t, n, topic, 0, 101, 99), 101, len(recs), id)
 }
 
 // franzLargeRecord probes max.message.bytes at its edge: a record whose
@@ -559,25 +560,46 @@ func franzCluster(t *testing.T, n *testbin.Node) {
 // producer (acks=all, no idempotence) writes continuously to three
 // partitions, restarts it, and checks that every acknowledged record is
 // at its offset with its value, with offsets contiguous from 0. Each round
-// kills at a different point.
+// kills at a different point, with a different codec. Last, a
+// DeleteRecords is followed by a kill: the new log start offset, promised
+// durable by the response, must survive it.
 func TestFranzGoKillDuringProduce(t *testing.T) {
 	n := testbin.Start(t)
 	const topic = "franz-kill"
 	goClientCreateTopic(t, n, topic, 3, nil)
 	var acked goClientAcked
-	for round, killAt := range []int{150, 1100, 400} {
-		franzProduceThroughKill(t, n, topic, round, killAt, &acked)
+	for round, c := range []struct {
+		killAt int
+		codec  kgo.CompressionCodec
+	}{{150, kgo.NoCompression()}, {1100, kgo.Lz4Compression()}, {400, kgo.ZstdCompression()}} {
+		franzProduceThroughKill(t, n, topic, round, c.killAt, c.codec, &acked)
 		total := goClientCheckAcked(t, n, topic, "v", &acked)
 		t.Logf("round %d: %d acknowledged, %d stored", round, acked.count(), total)
+	}
+	o := kadm.Offsets{}
+	o.AddOffset(topic, 1, 100, -1)
+	resp, err := goClientAdmin(t, n).DeleteRecords(goClientCtx(t, 30*time.Second), o)
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		t.Fatalf("delete records: %v", err)
+	}
+	_, end := goClientOffsets(t, n, topic)
+	n.Kill()
+	n.Restart()
+	start, endAfter := goClientOffsets(t, n, topic)
+	if start[1] != 100 || !goClientMapsEqual(end, endAfter) {
+		t.Fatalf("after kill -9: log start offset of partition 1 %d, want 100; high watermarks %v, were %v", start[1], endAfter, end)
 	}
 }
 
 // franzProduceThroughKill produces until killAt more records are
 // acknowledged, kills and restarts the node while the producer keeps going,
 // waits for more acknowledgements after the restart, then stops.
-func franzProduceThroughKill(t *testing.T, n *testbin.Node, topic string, round, killAt int, acked *goClientAcked) {
+func franzProduceThroughKill(t *testing.T, n *testbin.Node, topic string, round, killAt int, codec kgo.CompressionCodec, acked *goClientAcked) {
 	t.Helper()
-	cl := n.Client(kgo.DefaultProduceTopic(topic), kgo.DisableIdempotentWrite(), kgo.RequiredAcks(kgo.AllISRAcks()),
+	cl := n.Client(kgo.DefaultProduceTopic(topic), kgo.DisableIdempotentWrite(), kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerBatchCompression(codec),
 		kgo.MaxBufferedRecords(500), kgo.ProducerLinger(time.Millisecond), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
 	defer cl.Close()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -402,19 +402,40 @@ func goClientCompressible(i int) string {
 	return fmt.Sprintf("%04d-%s", i, strings.Repeat("compressible ", 20))
 }
 
-// goClientCheckCompressed checks records read back: count values from
-// goClientCompressible, in batches marked with the codec unless codec is
-// negative (read by a client that does not expose it).
-func goClientCheckCompressed(t *testing.T, got []*kgo.Record, count int, codec int) {
+// goClientCheckCompressed checks records read back from offset from:
+// count-from values from goClientCompressible at their offsets, in batches
+// marked with the codec unless codec is negative (read by a client that
+// does not expose it). Reading from inside a compressed batch must skip
+// the batch's earlier records.
+func goClientCheckCompressed(t *testing.T, got []*kgo.Record, from, count int, codec int) {
 	t.Helper()
-	if len(got) != count {
-		t.Fatalf("read %d records, want %d", len(got), count)
+	if len(got) != count-from {
+		t.Fatalf("read %d records, want %d", len(got), count-from)
 	}
 	for i, r := range got {
-		if string(r.Value) != goClientCompressible(i) || (codec >= 0 && int(r.Attrs.CompressionType()) != codec) {
-			t.Fatalf("record %d: value %.10q… codec %d, want %.10q… codec %d", i, r.Value, r.Attrs.CompressionType(), goClientCompressible(i), codec)
+		o := from + i
+		if string(r.Value) != goClientCompressible(o) || r.Offset != int64(o) || (codec >= 0 && int(r.Attrs.CompressionType()) != codec) {
+			t.Fatalf("record %d: offset %d value %.10q… codec %d, want offset %d %.10q… codec %d", i, r.Offset, r.Value, r.Attrs.CompressionType(), o, goClientCompressible(o), codec)
 		}
 	}
+}
+
+// goClientReadFrom reads count records of a partition from offset with
+// franz-go.
+func goClientReadFrom(t *testing.T, n *testbin.Node, topic string, partition int32, offset int64, count int) []*kgo.Record {
+	t.Helper()
+	cl := n.Client(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {partition: kgo.NewOffset().At(offset)}}))
+	defer cl.Close()
+	ctx := goClientCtx(t, 30*time.Second)
+	var out []*kgo.Record
+	for len(out) < count {
+		fs := cl.PollFetches(ctx)
+		if err := fs.Err(); err != nil {
+			t.Fatalf("read %s/%d from %d: %d of %d records: %v", topic, partition, offset, len(out), count, err)
+		}
+		out = append(out, fs.Records()...)
+	}
+	return out
 }
 
 // goClientTimestampBase and the offsets' timestamps used by the ListOffsets
