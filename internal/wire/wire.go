@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -29,9 +30,15 @@ var (
 	ErrMalformed     = errors.New("malformed request header")
 )
 
+// frameChunk is how far ReadFrame allocates ahead of the bytes that have
+// arrived.
+const frameChunk = 64 << 10
+
 // ReadFrame reads one size-prefixed frame. The size is checked against max
-// before anything is allocated (CVE-2022-34917); buf is reused when large
-// enough.
+// before anything is allocated (CVE-2022-34917), and a buffer too small for
+// the frame grows as its bytes arrive rather than to the claimed size at
+// once: a client that claims 100 MiB and sends 8 bytes costs 64 KiB, not
+// 100 MiB, however many connections do it. buf is reused when large enough.
 func ReadFrame(r io.Reader, max int32, buf []byte) ([]byte, error) {
 	var sizeBuf [4]byte
 	if _, err := io.ReadFull(r, sizeBuf[:]); err != nil {
@@ -44,16 +51,34 @@ func ReadFrame(r io.Reader, max int32, buf []byte) ([]byte, error) {
 	case size < 8: // api key, version and correlation id at least
 		return nil, fmt.Errorf("%w: %d", ErrBadFrameSize, size)
 	}
+	var err error
 	if cap(buf) >= int(size) {
 		buf = buf[:size]
+		_, err = io.ReadFull(r, buf)
 	} else {
-		buf = make([]byte, size)
+		buf, err = readGrowing(r, buf[:0], int(size))
 	}
-	if _, err := io.ReadFull(r, buf); err != nil {
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
 		return nil, fmt.Errorf("reading %d-byte frame: %w", size, err)
+	}
+	return buf, nil
+}
+
+// readGrowing appends size bytes from r to buf, doubling what it reads at
+// a time from frameChunk, so the memory held never exceeds about twice what
+// has arrived.
+func readGrowing(r io.Reader, buf []byte, size int) ([]byte, error) {
+	for len(buf) < size {
+		n := min(size-len(buf), frameChunk+len(buf))
+		buf = slices.Grow(buf, n)
+		read, err := io.ReadFull(r, buf[len(buf):len(buf)+n])
+		buf = buf[:len(buf)+read]
+		if err != nil {
+			return nil, err
+		}
 	}
 	return buf, nil
 }
