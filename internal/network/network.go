@@ -13,7 +13,9 @@
 //
 // Kafka closes the connection on a frame it cannot parse, an unknown API
 // key, or an unsupported version of any API but ApiVersions; so does Samsa,
-// with one log line each.
+// with one log line each. A connection idle for connections.max.idle.ms is
+// closed quietly, as in Kafka, unless it went silent in the middle of a
+// frame: a stalled or trickling (slowloris) client gets one log line too.
 package network
 
 import (
@@ -26,6 +28,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -232,11 +235,20 @@ func (c *conn) run(ctx context.Context) {
 	}
 }
 
+// isDisconnect reports an ordinary end of a connection, which is not
+// logged: the client closed it, or reset it (as a client does when it
+// closes a socket with a response still unread).
 func isDisconnect(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, errWriterGone)
+	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, errWriterGone) ||
+		errors.Is(err, syscall.ECONNRESET)
 }
 
 var errWriterGone = errors.New("connection writer stopped")
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
 
 func (c *conn) read(ctx context.Context) error {
 	br := bufio.NewReaderSize(c.nc, 64<<10)
@@ -244,11 +256,19 @@ func (c *conn) read(ctx context.Context) error {
 		if c.srv.cfg.IdleTimeout > 0 {
 			c.nc.SetReadDeadline(time.Now().Add(c.srv.cfg.IdleTimeout))
 		}
+		if _, err := br.Peek(1); err != nil {
+			if isTimeout(err) {
+				return nil // idle between requests: Kafka closes it quietly
+			}
+			return err
+		}
+		// The deadline still runs from before the first byte, so a
+		// frame trickled in slowly is cut as surely as a stalled one.
 		frame, err := wire.ReadFrame(br, c.srv.cfg.MaxRequestBytes, nil)
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				return nil // idle connection: Kafka closes it quietly
+			if isTimeout(err) {
+				return fmt.Errorf("idle for connections.max.idle.ms (%s) in the middle of a request frame: %w",
+					c.srv.cfg.IdleTimeout, err)
 			}
 			return err
 		}
