@@ -42,6 +42,10 @@ func (c *Controller) CreateTopics(ctx context.Context, req *kmsg.CreateTopicsReq
 		if err == nil {
 			records = append(records, recs...)
 			created = append(created, len(resp.Topics))
+		} else {
+			// One line per refused topic, as Kafka logs every
+			// CreateTopics result.
+			c.log.Info("refused to create topic", "topic", t.Topic, "err", err)
 		}
 		resp.Topics = append(resp.Topics, rt)
 	}
