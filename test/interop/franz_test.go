@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 
 	"samsa/internal/testbin"
 )
@@ -27,9 +28,11 @@ func TestFranzGo(t *testing.T) {
 	again := func(f func(t *testing.T)) { afterRestart = append(afterRestart, f) }
 
 	t.Run("Topics", func(t *testing.T) { franzTopics(t, n) })
+	t.Run("Recreate", func(t *testing.T) { again(franzRecreate(t, n)) })
 	t.Run("TopicErrors", func(t *testing.T) { franzTopicErrors(t, n) })
 	t.Run("Keys", func(t *testing.T) { again(franzKeys(t, n)) })
 	t.Run("NullKeys", func(t *testing.T) { franzNullKeys(t, n) })
+	t.Run("AcksZero", func(t *testing.T) { franzAcksZero(t, n) })
 	t.Run("Headers", func(t *testing.T) { again(franzHeaders(t, n)) })
 	t.Run("CreateTime", func(t *testing.T) { franzCreateTime(t, n) })
 	t.Run("LogAppendTime", func(t *testing.T) { again(franzLogAppendTime(t, n)) })
@@ -91,6 +94,48 @@ func franzTopics(t *testing.T, n *testbin.Node) {
 	if all, _ := adm.ListTopics(ctx); all.Has(topic) {
 		t.Fatalf("deleted topic still listed: %v", all.Names())
 	}
+}
+
+// franzRecreate deletes a topic holding records and creates it again under
+// the same name: a new topic id, and none of the old records. After a
+// restart the deleted topic's files must not come back either.
+func franzRecreate(t *testing.T, n *testbin.Node) func(t *testing.T) {
+	const topic = "franz-recreate"
+	ctx := goClientCtx(t, 30*time.Second)
+	goClientCreateTopic(t, n, topic, 2, nil)
+	cl := n.Client(kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	for i := 0; i < 5; i++ {
+		if err := cl.ProduceSync(ctx, &kgo.Record{Partition: int32(i % 2), Value: []byte("old")}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, err := goClientAdmin(t, n).ListTopics(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := goClientAdmin(t, n).DeleteTopic(ctx, topic); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	goClientCreateTopic(t, n, topic, 1, nil)
+	if err := n.Client(kgo.DefaultProduceTopic(topic)).ProduceSync(ctx, kgo.StringRecord("new")).FirstErr(); err != nil {
+		t.Fatalf("produce to the new topic: %v", err)
+	}
+	check := func(t *testing.T) {
+		after, err := goClientAdmin(t, n).ListTopics(goClientCtx(t, 30*time.Second), topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after[topic].ID == before[topic].ID {
+			t.Fatalf("recreated topic kept its id %v", before[topic].ID)
+		}
+		franzCheckPartitions(t, after[topic], 1)
+		got := goClientReadTopic(t, n, topic)
+		if len(got) != 1 || !slices.Equal(goClientValues(got[0]), []string{"new"}) || got[0][0].Offset != 0 {
+			t.Fatalf("recreated topic holds %v, want just \"new\" at offset 0", got)
+		}
+	}
+	check(t)
+	return check
 }
 
 // franzCheckPartitions checks that a topic has partitions 0..want-1, each
@@ -191,6 +236,32 @@ func franzNullKeys(t *testing.T, n *testbin.Node) {
 	goClientCheckSpread(t, goClientReadTopic(t, n, topic), 3, 30)
 }
 
+// franzAcksZero produces with acks=0, which gets no response, then with
+// acks=all: every record must be stored, in order.
+func franzAcksZero(t *testing.T, n *testbin.Node) {
+	const topic = "franz-acks0"
+	goClientCreateTopic(t, n, topic, 1, nil)
+	ctx := goClientCtx(t, 30*time.Second)
+	none := n.Client(kgo.DefaultProduceTopic(topic), kgo.RequiredAcks(kgo.NoAck()), kgo.DisableIdempotentWrite())
+	var want []string
+	for i := 0; i < 50; i++ {
+		want = append(want, fmt.Sprint(i))
+		if err := none.ProduceSync(ctx, kgo.StringRecord(want[i])).FirstErr(); err != nil {
+			t.Fatalf("acks=0 produce %d: %v", i, err)
+		}
+	}
+	goClientWaitEnd(t, n, topic, 50)
+	all := n.Client(kgo.DefaultProduceTopic(topic), kgo.DisableIdempotentWrite())
+	want = append(want, "acked")
+	r := kgo.StringRecord("acked")
+	if err := all.ProduceSync(ctx, r).FirstErr(); err != nil || r.Offset != 50 {
+		t.Fatalf("acks=all after 50 acks=0: offset %d err %v, want 50", r.Offset, err)
+	}
+	if got := goClientValues(goClientReadTopic(t, n, topic)[0]); !slices.Equal(got, want) {
+		t.Fatalf("read %q, want %q", got, want)
+	}
+}
+
 // franzHeaders round-trips headers, null values and empty ones.
 func franzHeaders(t *testing.T, n *testbin.Node) func(t *testing.T) {
 	const topic = "franz-headers"
@@ -217,6 +288,11 @@ func franzCreateTime(t *testing.T, n *testbin.Node) {
 		t.Fatalf("produce: %v", err)
 	}
 	goClientCheckCreateTime(t, goClientReadTopic(t, n, topic)[0])
+	// message.timestamp.after.max.ms defaults to one hour in Kafka 4.
+	future := &kgo.Record{Value: []byte("future"), Timestamp: time.Now().Add(2 * time.Hour)}
+	if err := cl.ProduceSync(goClientCtx(t, 30*time.Second), future).FirstErr(); !errors.Is(err, kerr.InvalidTimestamp) {
+		t.Fatalf("produce a timestamp two hours ahead: %v, want INVALID_TIMESTAMP", err)
+	}
 }
 
 // franzLogAppendTime produces to a LogAppendTime topic: the broker's time
@@ -353,9 +429,48 @@ func franzListOffsets(t *testing.T, n *testbin.Node) func(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	check := func(t *testing.T) { franzCheckListOffsets(t, n, topic) }
+	check := func(t *testing.T) {
+		franzCheckListOffsets(t, n, topic)
+		franzCheckEmptyOffsets(t, n, topic+"-empty")
+	}
+	goClientCreateTopic(t, n, topic+"-empty", 1, nil)
 	check(t)
 	return check
+}
+
+// franzCheckEmptyOffsets lists offsets of an empty partition: earliest and
+// latest 0; no max timestamp and no offset for a time (-1, -1).
+func franzCheckEmptyOffsets(t *testing.T, n *testbin.Node, topic string) {
+	t.Helper()
+	start, end := goClientOffsets(t, n, topic)
+	if start[0] != 0 || end[0] != 0 {
+		t.Fatalf("empty partition: earliest %d latest %d, want 0 0", start[0], end[0])
+	}
+	for _, ts := range []int64{-3, 0, goClientTimestampBase} {
+		if p := franzListOffset(t, n, topic, ts); p.ErrorCode != 0 || p.Offset != -1 || p.Timestamp != -1 {
+			t.Fatalf("empty partition, time %d: offset %d timestamp %d error %d, want -1 -1 0", ts, p.Offset, p.Timestamp, p.ErrorCode)
+		}
+	}
+}
+
+// franzListOffset sends one ListOffsets for partition 0 of topic.
+func franzListOffset(t *testing.T, n *testbin.Node, topic string, ts int64) kmsg.ListOffsetsResponseTopicPartition {
+	t.Helper()
+	req := kmsg.NewPtrListOffsetsRequest()
+	rt := kmsg.NewListOffsetsRequestTopic()
+	rt.Topic = topic
+	rp := kmsg.NewListOffsetsRequestTopicPartition()
+	rp.Timestamp = ts
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(goClientCtx(t, 30*time.Second), n.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
+		t.Fatalf("list offsets answered %d topics", len(resp.Topics))
+	}
+	return resp.Topics[0].Partitions[0]
 }
 
 func franzCheckListOffsets(t *testing.T, n *testbin.Node, topic string) {
@@ -379,18 +494,7 @@ func franzCheckListOffsets(t *testing.T, n *testbin.Node, topic string) {
 		}
 	}
 	// After every record: Kafka answers offset -1, timestamp -1.
-	req := kmsg.NewPtrListOffsetsRequest()
-	rt := kmsg.NewListOffsetsRequestTopic()
-	rt.Topic = topic
-	rp := kmsg.NewListOffsetsRequestTopicPartition()
-	rp.Timestamp = goClientTimestampBase + 20000
-	rt.Partitions = append(rt.Partitions, rp)
-	req.Topics = append(req.Topics, rt)
-	resp, err := req.RequestWith(ctx, n.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p := resp.Topics[0].Partitions[0]; p.ErrorCode != 0 || p.Offset != -1 || p.Timestamp != -1 {
+	if p := franzListOffset(t, n, topic, goClientTimestampBase+20000); p.ErrorCode != 0 || p.Offset != -1 || p.Timestamp != -1 {
 		t.Fatalf("offset for a time after every record: offset %d timestamp %d error %d, want -1, -1, 0", p.Offset, p.Timestamp, p.ErrorCode)
 	}
 	l, err := adm.ListMaxTimestampOffsets(ctx, topic)
@@ -441,9 +545,40 @@ func franzDeleteRecords(t *testing.T, n *testbin.Node) func(t *testing.T) {
 	}
 	check := func(t *testing.T) {
 		goClientCheckDeleted(t, n, topic, map[int32]int64{0: 4, 1: 10}, map[int32]int64{0: 10, 1: 10})
+		for _, offset := range []int64{3, 11} {
+			p := franzFetch(t, n, topic, 0, offset)
+			if p.ErrorCode != kerr.OffsetOutOfRange.Code || p.LogStartOffset != 4 || p.HighWatermark != 10 {
+				t.Fatalf("fetch at %d: error %d log start %d high watermark %d, want OFFSET_OUT_OF_RANGE, 4, 10", offset, p.ErrorCode, p.LogStartOffset, p.HighWatermark)
+			}
+		}
 	}
 	check(t)
 	return check
+}
+
+// franzFetch sends one Fetch for a partition at offset and returns the
+// partition's answer.
+func franzFetch(t *testing.T, n *testbin.Node, topic string, partition int32, offset int64) kmsg.FetchResponseTopicPartition {
+	t.Helper()
+	req := kmsg.NewPtrFetchRequest()
+	req.ReplicaID, req.MaxBytes, req.SessionEpoch = -1, 1<<20, -1
+	rt := kmsg.NewFetchRequestTopic()
+	rt.Topic = topic
+	rp := kmsg.NewFetchRequestTopicPartition()
+	rp.Partition, rp.FetchOffset, rp.PartitionMaxBytes = partition, offset, 1<<20
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	// At most Fetch v12: topics by name (v13+ names them by id).
+	versions := kversion.Stable()
+	versions.SetMaxKeyVersion(req.Key(), 12)
+	resp, err := req.RequestWith(goClientCtx(t, 30*time.Second), n.Client(kgo.MaxVersions(versions)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.ErrorCode != 0 || len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
+		t.Fatalf("fetch: error %d, %d topics", resp.ErrorCode, len(resp.Topics))
+	}
+	return resp.Topics[0].Partitions[0]
 }
 
 // franzConfigs alters retention.ms: its source moves from the default to

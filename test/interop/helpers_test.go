@@ -126,6 +126,23 @@ func goClientReadTopic(t *testing.T, n *testbin.Node, topic string) map[int32][]
 	return out
 }
 
+// goClientWaitEnd waits until partition 0 of topic has end offset want:
+// nothing tells a producer with acks=0 when its records are written.
+func goClientWaitEnd(t *testing.T, n *testbin.Node, topic string, want int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, end := goClientOffsets(t, n, topic)
+		if end[0] == want {
+			return
+		}
+		if end[0] > want || time.Now().After(deadline) {
+			t.Fatalf("%s: high watermark %d, want %d", topic, end[0], want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // goClientValues returns the values of records as strings.
 func goClientValues(rs []*kgo.Record) []string {
 	out := make([]string, len(rs))

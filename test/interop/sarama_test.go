@@ -29,6 +29,7 @@ func TestSarama(t *testing.T) {
 	t.Run("TopicErrors", func(t *testing.T) { saramaTopicErrors(t, n) })
 	t.Run("Keys", func(t *testing.T) { again(saramaKeys(t, n)) })
 	t.Run("NullKeys", func(t *testing.T) { saramaNullKeys(t, n) })
+	t.Run("AcksZero", func(t *testing.T) { saramaAcksZero(t, n) })
 	t.Run("Headers", func(t *testing.T) { again(saramaHeaders(t, n)) })
 	t.Run("CreateTime", func(t *testing.T) { saramaCreateTime(t, n) })
 	t.Run("LogAppendTime", func(t *testing.T) { saramaLogAppendTime(t, n) })
@@ -290,6 +291,42 @@ func saramaNullKeys(t *testing.T, n *testbin.Node) {
 		}
 	}
 	goClientCheckSpread(t, goClientReadTopic(t, n, topic), 3, 30)
+}
+
+// saramaAcksZero sends with acks=0 (no response) and then with acks=all:
+// every message is stored, in order. sarama keeps one connection per
+// broker for a client, so the ListOffsets after the acks=0 produces shares
+// their connection and must get its own answer.
+func saramaAcksZero(t *testing.T, n *testbin.Node) {
+	const topic = "sarama-acks0"
+	goClientCreateTopic(t, n, topic, 1, nil)
+	cfg := saramaConfig()
+	cfg.Producer.RequiredAcks = sarama.NoResponse
+	cl := saramaClient(t, n, cfg)
+	p, err := sarama.NewSyncProducerFromClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var want []string
+	for i := 0; i < 50; i++ {
+		want = append(want, fmt.Sprint(i))
+		if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder(want[i])}); err != nil {
+			t.Fatalf("acks=0 send %d: %v", i, err)
+		}
+	}
+	if off, err := cl.GetOffset(topic, 0, sarama.OffsetNewest); err != nil || off < 0 || off > 50 {
+		t.Fatalf("latest offset after 50 acks=0 sends: %d %v", off, err)
+	}
+	goClientWaitEnd(t, n, topic, 50)
+	want = append(want, "acked")
+	part, off, err := saramaProducer(t, n, saramaConfig()).SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder("acked")})
+	if err != nil || part != 0 || off != 50 {
+		t.Fatalf("acks=all send after 50 acks=0: partition %d offset %d err %v, want 0 50", part, off, err)
+	}
+	if got := goClientValues(goClientReadTopic(t, n, topic)[0]); !slices.Equal(got, want) {
+		t.Fatalf("read %q, want %q", got, want)
+	}
 }
 
 func saramaHeaders(t *testing.T, n *testbin.Node) func(t *testing.T) {
