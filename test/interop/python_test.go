@@ -64,6 +64,9 @@ type pyClient struct {
 	// librdkafka marks the clients whose codec choice depends on the
 	// broker's ApiVersions (pyLibrdkafkaCodec).
 	librdkafka bool
+	// clusterID tells whether the client's metadata has the cluster ID
+	// (kafka-python 2.0.2 drops it).
+	clusterID bool
 }
 
 var pyConfluent = &pyClient{
@@ -89,6 +92,7 @@ var pyConfluent = &pyClient{
 	partition:  func(key []byte, n int) int32 { return int32(crc32.ChecksumIEEE(key) % uint32(n)) },
 	nulls:      true,
 	librdkafka: true,
+	clusterID:  true,
 }
 
 var pyKafkaPython = &pyClient{
@@ -165,6 +169,9 @@ func pyAdmin(t *testing.T, c *pyClient, n *testbin.Node) {
 	}
 	if md.ControllerID != 1 {
 		t.Errorf("controller id %d, want 1", md.ControllerID)
+	}
+	if want := pyClusterID(t, n); c.clusterID && md.ClusterID != want {
+		t.Errorf("cluster id %q, want %q", md.ClusterID, want)
 	}
 	pyCheckTopicLayout(t, md, "admin", 3)
 	for _, name := range []string{"admin-rf3", "bad name!"} {
@@ -589,6 +596,7 @@ type pyLine struct {
 	Low  int64 `json:"low"`
 	High int64 `json:"high"`
 
+	ClusterID    string             `json:"cluster_id"`
 	ControllerID int32              `json:"controller_id"`
 	Brokers      []pyBroker         `json:"brokers"`
 	Topics       map[string]pyTopic `json:"topics"`
@@ -928,6 +936,18 @@ func pyFranzReadAll(t *testing.T, n *testbin.Node, topic string) map[pyPO]*kgo.R
 		})
 	}
 	return out
+}
+
+// pyClusterID asks franz-go for the cluster ID.
+func pyClusterID(t *testing.T, n *testbin.Node) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	md, err := kadm.NewClient(n.Client()).BrokerMetadata(ctx)
+	if err != nil || md.Cluster == "" {
+		t.Fatalf("cluster id: %q, %v", md.Cluster, err)
+	}
+	return md.Cluster
 }
 
 // pyCreateTopic creates a topic with franz-go.
