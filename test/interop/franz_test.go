@@ -55,6 +55,7 @@ func TestFranzGo(t *testing.T) {
 	})
 }
 
+// franzTopics creates, lists, describes and deletes a topic with kadm.
 func franzTopics(t *testing.T, n *testbin.Node) {
 	ctx := goClientCtx(t, 30*time.Second)
 	adm := goClientAdmin(t, n)
@@ -156,6 +157,7 @@ func franzCheckPartitions(t *testing.T, td kadm.TopicDetail, want int) {
 	}
 }
 
+// franzTopicErrors checks the codes of refused topic operations.
 func franzTopicErrors(t *testing.T, n *testbin.Node) {
 	ctx := goClientCtx(t, 30*time.Second)
 	adm := goClientAdmin(t, n)
@@ -376,6 +378,7 @@ func franzLargeRecord(t *testing.T, n *testbin.Node) {
 	}
 }
 
+// franzFirstLen is the length of the first record's value, -1 if none.
 func franzFirstLen(rs []*kgo.Record) int {
 	if len(rs) == 0 {
 		return -1
@@ -410,6 +413,8 @@ func franzAutoCreate(t *testing.T, n *testbin.Node) {
 	}
 }
 
+// franzListOffsets writes five records with out-of-order timestamps and
+// lists offsets by every kind of lookup.
 func franzListOffsets(t *testing.T, n *testbin.Node) func(t *testing.T) {
 	const topic = "franz-offsets"
 	goClientCreateTopic(t, n, topic, 1, nil)
@@ -473,6 +478,8 @@ func franzListOffset(t *testing.T, n *testbin.Node, topic string, ts int64) kmsg
 	return resp.Topics[0].Partitions[0]
 }
 
+// franzCheckListOffsets checks the offsets of franzListOffsets's records
+// (the same five records whichever client wrote them).
 func franzCheckListOffsets(t *testing.T, n *testbin.Node, topic string) {
 	t.Helper()
 	ctx := goClientCtx(t, 30*time.Second)
@@ -603,6 +610,8 @@ func franzConfigs(t *testing.T, n *testbin.Node) func(t *testing.T) {
 	return check
 }
 
+// franzCheckConfig checks a topic config's value and source as kadm
+// describes them.
 func franzCheckConfig(t *testing.T, n *testbin.Node, topic, key, value string, source kmsg.ConfigSource) {
 	t.Helper()
 	rcs, err := goClientAdmin(t, n).DescribeTopicConfigs(goClientCtx(t, 30*time.Second), topic)
@@ -706,7 +715,10 @@ func TestFranzGoKillDuringProduce(t *testing.T) {
 	for round, c := range []struct {
 		killAt int
 		codec  kgo.CompressionCodec
-	}{{150, kgo.NoCompression()}, {1100, kgo.Lz4Compression()}, {400, kgo.ZstdCompression()}} {
+	}{
+		{150, kgo.NoCompression()}, {1100, kgo.Lz4Compression()}, {400, kgo.ZstdCompression()},
+		{30, kgo.GzipCompression()}, {2000, kgo.SnappyCompression()},
+	} {
 		franzProduceThroughKill(t, n, topic, round, c.killAt, c.codec, &acked)
 		total := goClientCheckAcked(t, n, topic, "v", &acked)
 		t.Logf("round %d: %d acknowledged, %d stored", round, acked.count(), total)

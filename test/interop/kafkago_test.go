@@ -65,6 +65,7 @@ func kafkagoTransport(t *testing.T) *kafka.Transport {
 	return tr
 }
 
+// kafkagoClient returns a Client with a transport of its own.
 func kafkagoClient(t *testing.T, n *testbin.Node) *kafka.Client {
 	return &kafka.Client{Addr: kafka.TCP(n.Addr()), Timeout: 10 * time.Second, Transport: kafkagoTransport(t)}
 }
@@ -123,6 +124,8 @@ func kafkagoMetadata(t *testing.T, n *testbin.Node, topics ...string) *kafka.Met
 	return md
 }
 
+// kafkagoCheckPartitions checks partitions 0..want-1, each led by the
+// node, its only replica and in-sync replica.
 func kafkagoCheckPartitions(t *testing.T, topic kafka.Topic, want int) {
 	t.Helper()
 	if topic.Error != nil || len(topic.Partitions) != want {
@@ -138,6 +141,7 @@ func kafkagoCheckPartitions(t *testing.T, topic kafka.Topic, want int) {
 	}
 }
 
+// kafkagoTopics creates, lists, describes and deletes a topic with Client.
 func kafkagoTopics(t *testing.T, n *testbin.Node) {
 	const topic = "kafkago-topics"
 	ctx := goClientCtx(t, 30*time.Second)
@@ -221,6 +225,7 @@ func kafkagoConnAdmin(t *testing.T, n *testbin.Node) {
 	}
 }
 
+// kafkagoTopicErrors checks the codes of refused topic operations.
 func kafkagoTopicErrors(t *testing.T, n *testbin.Node) {
 	ctx := goClientCtx(t, 30*time.Second)
 	cl := kafkagoClient(t, n)
@@ -299,6 +304,7 @@ func kafkagoNullKeys(t *testing.T, n *testbin.Node) {
 	goClientCheckSpread(t, goClientReadTopic(t, n, topic), 3, 30)
 }
 
+// kafkagoHeaders round-trips headers, null values and empty ones.
 func kafkagoHeaders(t *testing.T, n *testbin.Node) func(t *testing.T) {
 	const topic = "kafkago-headers"
 	goClientCreateTopic(t, n, topic, 1, nil)
@@ -319,6 +325,7 @@ func kafkagoHeaders(t *testing.T, n *testbin.Node) func(t *testing.T) {
 	return check
 }
 
+// kafkagoCreateTime round-trips producer timestamps.
 func kafkagoCreateTime(t *testing.T, n *testbin.Node) {
 	const topic = "kafkago-createtime"
 	goClientCreateTopic(t, n, topic, 1, nil)
@@ -365,6 +372,8 @@ func kafkagoLogAppendTime(t *testing.T, n *testbin.Node) {
 	}
 }
 
+// kafkagoCompression writes one codec's batches and reads them back with
+// kafka-go and franz-go.
 func kafkagoCompression(t *testing.T, n *testbin.Node, name string, id int) {
 	topic := "kafkago-codec-" + name
 	goClientCreateTopic(t, n, topic, 1, nil)
@@ -423,6 +432,8 @@ func kafkagoAutoCreate(t *testing.T, n *testbin.Node) {
 	}
 }
 
+// kafkagoListOffsets writes five records with out-of-order timestamps and
+// looks offsets up with Client.ListOffsets and Conn.ReadOffset.
 func kafkagoListOffsets(t *testing.T, n *testbin.Node) func(t *testing.T) {
 	const topic = "kafkago-offsets"
 	goClientCreateTopic(t, n, topic, 1, nil)
@@ -443,6 +454,8 @@ func kafkagoListOffsets(t *testing.T, n *testbin.Node) func(t *testing.T) {
 	return check
 }
 
+// kafkagoCheckListOffsets checks earliest, latest and by-time offsets of
+// the five ListOffsets records through kafka-go.
 func kafkagoCheckListOffsets(t *testing.T, n *testbin.Node, topic string) {
 	t.Helper()
 	ctx := goClientCtx(t, 30*time.Second)
@@ -495,6 +508,7 @@ func kafkagoConfigs(t *testing.T, n *testbin.Node) func(t *testing.T) {
 	return check
 }
 
+// kafkagoCheckConfig checks retention.ms as kafka-go describes it.
 func kafkagoCheckConfig(t *testing.T, n *testbin.Node, topic, value string, source int8) {
 	t.Helper()
 	resp, err := kafkagoClient(t, n).DescribeConfigs(goClientCtx(t, 30*time.Second), &kafka.DescribeConfigsRequest{
@@ -514,6 +528,7 @@ func kafkagoCheckConfig(t *testing.T, n *testbin.Node, topic, value string, sour
 	t.Fatalf("retention.ms not among %d configs", len(resp.Resources[0].ConfigEntries))
 }
 
+// kafkagoCreatePartitions grows a topic from 1 to 4 partitions.
 func kafkagoCreatePartitions(t *testing.T, n *testbin.Node) {
 	const topic = "kafkago-partitions"
 	goClientCreateTopic(t, n, topic, 1, nil)
@@ -525,6 +540,8 @@ func kafkagoCreatePartitions(t *testing.T, n *testbin.Node) {
 	kafkagoCheckPartitions(t, kafkagoMetadata(t, n, topic).Topics[0], 4)
 }
 
+// kafkagoCluster checks the cluster id, controller and broker list from
+// Metadata.
 func kafkagoCluster(t *testing.T, n *testbin.Node) {
 	md := kafkagoMetadata(t, n)
 	if md.ClusterID != goClientClusterID(t, n) || md.Controller.ID != goClientNodeID || len(md.Brokers) != 1 ||

@@ -70,6 +70,7 @@ func saramaConfig() *sarama.Config {
 	return c
 }
 
+// saramaAdmin returns a ClusterAdmin closed with the test.
 func saramaAdmin(t *testing.T, n *testbin.Node) sarama.ClusterAdmin {
 	t.Helper()
 	adm, err := sarama.NewClusterAdmin([]string{n.Addr()}, saramaConfig())
@@ -80,6 +81,7 @@ func saramaAdmin(t *testing.T, n *testbin.Node) sarama.ClusterAdmin {
 	return adm
 }
 
+// saramaClient returns a client closed with the test.
 func saramaClient(t *testing.T, n *testbin.Node, cfg *sarama.Config) sarama.Client {
 	t.Helper()
 	cl, err := sarama.NewClient([]string{n.Addr()}, cfg)
@@ -90,6 +92,7 @@ func saramaClient(t *testing.T, n *testbin.Node, cfg *sarama.Config) sarama.Clie
 	return cl
 }
 
+// saramaProducer returns a SyncProducer closed with the test.
 func saramaProducer(t *testing.T, n *testbin.Node, cfg *sarama.Config) sarama.SyncProducer {
 	t.Helper()
 	p, err := sarama.NewSyncProducer([]string{n.Addr()}, cfg)
@@ -142,6 +145,7 @@ func saramaRead(t *testing.T, n *testbin.Node, cfg *sarama.Config, topic string,
 	return out
 }
 
+// saramaRecord converts a consumed message to a kgo record.
 func saramaRecord(m *sarama.ConsumerMessage) *kgo.Record {
 	r := &kgo.Record{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Timestamp: m.Timestamp}
 	for _, h := range m.Headers {
@@ -159,6 +163,8 @@ func saramaByteValue(b []byte) sarama.Encoder {
 	return sarama.ByteEncoder(b)
 }
 
+// saramaTopics creates, lists, describes and deletes a topic with
+// ClusterAdmin.
 func saramaTopics(t *testing.T, n *testbin.Node) {
 	const topic = "sarama-topics"
 	adm := saramaAdmin(t, n)
@@ -203,6 +209,8 @@ func saramaTopics(t *testing.T, n *testbin.Node) {
 	}
 }
 
+// saramaCheckPartitions checks partitions 0..want-1, each led by the node,
+// its only replica and in-sync replica.
 func saramaCheckPartitions(t *testing.T, md *sarama.TopicMetadata, want int) {
 	t.Helper()
 	if len(md.Partitions) != want {
@@ -218,6 +226,7 @@ func saramaCheckPartitions(t *testing.T, md *sarama.TopicMetadata, want int) {
 	}
 }
 
+// saramaTopicErrors checks the codes of refused topic operations.
 func saramaTopicErrors(t *testing.T, n *testbin.Node) {
 	adm := saramaAdmin(t, n)
 	one := &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1}
@@ -279,6 +288,7 @@ func saramaKeys(t *testing.T, n *testbin.Node) func(t *testing.T) {
 	return check
 }
 
+// saramaNullKeys sends unkeyed messages round-robin.
 func saramaNullKeys(t *testing.T, n *testbin.Node) {
 	const topic = "sarama-nullkeys"
 	goClientCreateTopic(t, n, topic, 3, nil)
@@ -329,6 +339,7 @@ func saramaAcksZero(t *testing.T, n *testbin.Node) {
 	}
 }
 
+// saramaHeaders round-trips headers, null values and empty ones.
 func saramaHeaders(t *testing.T, n *testbin.Node) func(t *testing.T) {
 	const topic = "sarama-headers"
 	goClientCreateTopic(t, n, topic, 1, nil)
@@ -349,6 +360,7 @@ func saramaHeaders(t *testing.T, n *testbin.Node) func(t *testing.T) {
 	return check
 }
 
+// saramaCreateTime round-trips producer timestamps.
 func saramaCreateTime(t *testing.T, n *testbin.Node) {
 	const topic = "sarama-createtime"
 	goClientCreateTopic(t, n, topic, 1, nil)
@@ -469,6 +481,7 @@ func saramaAutoCreate(t *testing.T, n *testbin.Node) {
 	saramaCheckPartitions(t, md[0], 1)
 }
 
+// saramaListOffsets looks offsets up with Client.GetOffset.
 func saramaListOffsets(t *testing.T, n *testbin.Node) func(t *testing.T) {
 	const topic = "sarama-offsets"
 	goClientCreateTopic(t, n, topic, 1, nil)
@@ -560,6 +573,7 @@ func saramaConfigs(t *testing.T, n *testbin.Node) func(t *testing.T) {
 	return check
 }
 
+// saramaCheckConfig checks retention.ms as sarama describes it.
 func saramaCheckConfig(t *testing.T, n *testbin.Node, topic, value string, source sarama.ConfigSource) {
 	t.Helper()
 	entries, err := saramaAdmin(t, n).DescribeConfig(sarama.ConfigResource{Type: sarama.TopicResource, Name: topic})
@@ -577,6 +591,8 @@ func saramaCheckConfig(t *testing.T, n *testbin.Node, topic, value string, sourc
 	t.Fatalf("retention.ms not among %d configs", len(entries))
 }
 
+// saramaCreatePartitions grows a topic to 3 partitions; shrinking is
+// refused.
 func saramaCreatePartitions(t *testing.T, n *testbin.Node) {
 	const topic = "sarama-partitions"
 	goClientCreateTopic(t, n, topic, 1, nil)
@@ -594,6 +610,7 @@ func saramaCreatePartitions(t *testing.T, n *testbin.Node) {
 	saramaCheckPartitions(t, md[0], 3)
 }
 
+// saramaCluster checks DescribeCluster and the controller from Metadata.
 func saramaCluster(t *testing.T, n *testbin.Node) {
 	brokers, controller, err := saramaAdmin(t, n).DescribeCluster()
 	if err != nil {
