@@ -706,3 +706,70 @@ func saramaProduceThroughKill(t *testing.T, n *testbin.Node, topic string, round
 		t.Fatalf("round %d: %v", round, err)
 	}
 }
+
+// TestSaramaVersions runs a short round of admin, produce, consume and
+// offset calls at the protocol versions sarama picks for several Kafka
+// releases from 2.1 (the oldest Kafka 4 still serves) to 4.0: sarama
+// encodes each version itself, independently of the broker's codec.
+func TestSaramaVersions(t *testing.T) {
+	n := testbin.Start(t)
+	for _, v := range []sarama.KafkaVersion{sarama.V2_1_0_0, sarama.V2_4_0_0, sarama.V2_8_0_0, sarama.V3_0_0_0, sarama.V3_6_0_0, sarama.V4_0_0_0} {
+		t.Run(v.String(), func(t *testing.T) { saramaVersionRound(t, n, v) })
+	}
+}
+
+func saramaVersionRound(t *testing.T, n *testbin.Node, v sarama.KafkaVersion) {
+	topic := "sarama-v" + v.String()
+	cfg := saramaConfig()
+	cfg.Version = v
+	cl := saramaClient(t, n, cfg)
+	adm, err := sarama.NewClusterAdminFromClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	retention := "7200000"
+	if err := adm.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: 2, ReplicationFactor: 1,
+		ConfigEntries: map[string]*string{"retention.ms": &retention}}, false); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	saramaCheckConfig(t, n, topic, "7200000", sarama.SourceTopic)
+	p, err := sarama.NewSyncProducerFromClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []*sarama.ProducerMessage
+	for i := 0; i < 6; i++ {
+		msgs = append(msgs, &sarama.ProducerMessage{Topic: topic, Partition: int32(i % 2), Key: sarama.StringEncoder("k"),
+			Value: sarama.StringEncoder(fmt.Sprint(i)), Headers: []sarama.RecordHeader{{Key: []byte("h"), Value: []byte(fmt.Sprint(i))}},
+			Timestamp: time.UnixMilli(goClientTimestampBase + int64(i)*1000)})
+	}
+	saramaSend(t, p, msgs)
+	part := msgs[0].Partition
+	got := saramaRead(t, n, cfg, topic, part, sarama.OffsetOldest, 6)
+	for i, r := range got {
+		if string(r.Value) != fmt.Sprint(i) || r.Offset != int64(i) || len(r.Headers) != 1 || string(r.Headers[0].Value) != fmt.Sprint(i) ||
+			!r.Timestamp.Equal(time.UnixMilli(goClientTimestampBase+int64(i)*1000)) {
+			t.Fatalf("record %d: offset %d value %q headers %v timestamp %d", i, r.Offset, r.Value, r.Headers, r.Timestamp.UnixMilli())
+		}
+	}
+	for _, c := range []struct{ at, want int64 }{{sarama.OffsetOldest, 0}, {sarama.OffsetNewest, 6}, {goClientTimestampBase + 2500, 3}} {
+		if got, err := cl.GetOffset(topic, part, c.at); err != nil || got != c.want {
+			t.Fatalf("offset for %d: %d %v, want %d", c.at, got, err, c.want)
+		}
+	}
+	if err := adm.DeleteRecords(topic, map[int32]int64{part: 2}); err != nil {
+		t.Fatalf("delete records: %v", err)
+	}
+	if got, err := cl.GetOffset(topic, part, sarama.OffsetOldest); err != nil || got != 2 {
+		t.Fatalf("earliest after delete records: %d %v, want 2", got, err)
+	}
+	if err := adm.CreatePartitions(topic, 3, nil, false); err != nil {
+		t.Fatalf("create partitions: %v", err)
+	}
+	if err := adm.DeleteTopic(topic); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if err := adm.DeleteTopic(topic); !errors.Is(err, sarama.ErrUnknownTopicOrPartition) {
+		t.Fatalf("delete again: %v, want UNKNOWN_TOPIC_OR_PARTITION", err)
+	}
+}
