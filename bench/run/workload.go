@@ -83,7 +83,8 @@ func runTools(ctx context.Context, o *options, bins binaries, w workload, addr, 
 		"--throughput", strconv.FormatFloat(w.throughput, 'f', -1, 64),
 		"--warmup-ms", ms(o.warmup), "--duration-ms", ms(total), "--json-result", prodJSON,
 		"--producer-props", "bootstrap.servers="+addr, "linger.ms=5",
-		"max.in.flight.requests.per.connection=5", "acks=all", "buffer.memory="+strconv.Itoa(bufferMemory))
+		"max.in.flight.requests.per.connection=5", "acks=all", "enable.idempotence=false",
+		"buffer.memory="+strconv.Itoa(bufferMemory))
 	var consOut, prodOut bytes.Buffer
 	consumer.Stdout, consumer.Stderr = &consOut, &consOut
 	producer.Stdout, producer.Stderr = &prodOut, &prodOut

@@ -28,11 +28,11 @@ import (
 
 func init() { regKey(kmsg.Produce, 3, 12, (*Broker).handleProduce) }
 
-// appended remembers a successful append the response must wait for.
+// appended remembers a batch handed to a partition, whose outcome the
+// response waits for.
 type appended struct {
-	part *replica.Partition
-	last int64
-	resp *kmsg.ProduceResponseTopicPartition
+	pending *replica.Pending
+	resp    *kmsg.ProduceResponseTopicPartition
 }
 
 func (b *Broker) handleProduce(r *request, kreq kmsg.Request) network.Reply {
@@ -57,9 +57,9 @@ func (b *Broker) handleProduce(r *request, kreq kmsg.Request) network.Reply {
 				continue
 			}
 			part, err := b.producePartition(r, rt.Topic, rp.Partition)
-			var last int64
+			var pending *replica.Pending
 			if err == nil {
-				last, err = b.appendBatch(r, req, part, rp.Records, sp, now)
+				pending, err = b.appendBatch(r, req, part, rp.Records, sp, now)
 			}
 			if err != nil {
 				sp.ErrorCode = errorCode(err)
@@ -67,7 +67,7 @@ func (b *Broker) handleProduce(r *request, kreq kmsg.Request) network.Reply {
 			}
 			// sp points into st.Partitions, whose backing array the
 			// response shares once st is appended below.
-			waits = append(waits, appended{part: part, last: last, resp: sp})
+			waits = append(waits, appended{pending: pending, resp: sp})
 		}
 		resp.Topics = append(resp.Topics, st)
 	}
@@ -80,9 +80,12 @@ func (b *Broker) handleProduce(r *request, kreq kmsg.Request) network.Reply {
 	deadline := now.Add(min(time.Duration(req.TimeoutMillis)*time.Millisecond, b.cfg.RequestTimeoutMax))
 	return network.Reply{Wait: func() kmsg.Response {
 		for _, w := range waits {
-			if err := w.part.WaitDurable(r.ctx, w.last, deadline); err != nil {
+			res, err := w.pending.Wait(r.ctx, deadline)
+			if err != nil {
 				w.resp.ErrorCode = errorCode(err)
+				continue
 			}
+			w.resp.BaseOffset, w.resp.LogAppendTime, w.resp.LogStartOffset = res.BaseOffset, res.LogAppendTime, res.LogStartOffset
 		}
 		return resp
 	}}
@@ -109,10 +112,10 @@ func (b *Broker) producePartition(r *request, topic string, partition int32) (*r
 	return part, nil
 }
 
-// appendBatch appends one partition's records, fills its response and
-// returns the offset of the last record appended.
-func (b *Broker) appendBatch(r *request, req *kmsg.ProduceRequest, part *replica.Partition, records []byte, sp *kmsg.ProduceResponseTopicPartition, now time.Time) (int64, error) {
-	res, err := part.Append(records, req.Version, now)
+// appendBatch hands one partition's records to the partition, filling the
+// response's error details when they are refused.
+func (b *Broker) appendBatch(r *request, req *kmsg.ProduceRequest, part *replica.Partition, records []byte, sp *kmsg.ProduceResponseTopicPartition, now time.Time) (*replica.Pending, error) {
+	pending, err := part.Append(records, req.Version, now)
 	if err != nil {
 		var ve *record.ValidationError
 		if errors.As(err, &ve) {
@@ -128,10 +131,7 @@ func (b *Broker) appendBatch(r *request, req *kmsg.ProduceRequest, part *replica
 		}
 		b.log.Warn("rejected produce", "client", r.header.ClientID, "remote", r.conn.Remote,
 			"partition", part.ID().String(), "err", err)
-		return 0, err
+		return nil, err
 	}
-	sp.BaseOffset = res.BaseOffset
-	sp.LogAppendTime = res.LogAppendTime
-	sp.LogStartOffset = res.LogStartOffset
-	return res.LastOffset, nil
+	return pending, nil
 }

@@ -282,7 +282,7 @@ func (p *Partition) update(mp *metadata.Partition, cfg LogConfig) {
 		p.cfg.Store(&cfg)
 		p.log.SetConfig(cfg.Storage)
 		if old.WriteCaching && !cfg.WriteCaching {
-			p.syncer.kick(p.syncOnce)
+			p.syncer.kick(p.flushCycle)
 		}
 	}
 }
@@ -373,7 +373,7 @@ func (m *Manager) flushDue(now time.Time) {
 			continue
 		}
 		if now.UnixMilli()-p.lastFlush.Load() >= cfg.FlushMs.Milliseconds() {
-			p.syncer.kick(p.syncOnce)
+			p.syncer.kick(p.flushCycle)
 		}
 	}
 }

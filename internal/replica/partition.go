@@ -62,9 +62,10 @@ type Partition struct {
 	// acks=all produces and long-poll fetches.
 	hwWatchers purgatory.Watchers
 
-	// appendMu orders the validation-to-append step with LogAppendTime
-	// stamping so that timestamps never go backwards within the log.
+	// appendMu orders writes to the log and guards queue, the batches
+	// waiting for the next group commit turn.
 	appendMu sync.Mutex
+	queue    []*Pending
 	// unflushed counts messages appended since the last flush, for
 	// flush.messages in write-caching mode.
 	unflushed atomic.Int64
@@ -137,12 +138,57 @@ type AppendResult struct {
 	LogStartOffset int64
 }
 
-// Append validates one produced batch against the topic's configuration and
-// appends it. It does not wait for durability; WaitDurable does. The batch
-// is rewritten in place (offsets, leader epoch, LogAppendTime).
-func (p *Partition) Append(batch []byte, produceVersion int16, now time.Time) (AppendResult, error) {
-	if err := p.failed(); err != nil {
+// Pending is a produced batch on its way into the log. Wait returns where
+// it went once it is below the high watermark (durable, and in a cluster
+// replicated), or why it failed.
+type Pending struct {
+	part  *Partition
+	batch []byte
+	done  chan struct{} // closed once res or err is set
+	res   AppendResult
+	err   error
+}
+
+// Wait waits for the batch to be written and below the high watermark.
+func (pa *Pending) Wait(ctx context.Context, deadline time.Time) (AppendResult, error) {
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	select {
+	case <-pa.done:
+	case <-timer.C:
+		return AppendResult{}, kerr.RequestTimedOut
+	case <-ctx.Done():
+		return AppendResult{}, kerr.RequestTimedOut
+	}
+	if pa.err != nil {
+		return AppendResult{}, pa.err
+	}
+	if err := pa.part.WaitDurable(ctx, pa.res.LastOffset, deadline); err != nil {
 		return AppendResult{}, err
+	}
+	return pa.res, nil
+}
+
+func (pa *Pending) finish(res AppendResult, err error) {
+	pa.res, pa.err = res, err
+	pa.batch = nil
+	close(pa.done)
+}
+
+// Append validates one produced batch against the topic's configuration and
+// hands it to the log; Pending.Wait reports the outcome. The batch is
+// rewritten in place (offsets, leader epoch, timestamps) and must not be
+// reused until Wait returns.
+//
+// With write caching the batch is written at once. Otherwise it joins the
+// partition's queue, and the group commit writes the queue and fsyncs in
+// turns (flushCycle): no append ever writes into a file page that an fsync
+// is writing back, which would block the connection's reader for the
+// length of the fsync (stable pages), and one write covers every batch
+// that arrived during the previous fsync.
+func (p *Partition) Append(batch []byte, produceVersion int16, now time.Time) (*Pending, error) {
+	if err := p.failed(); err != nil {
+		return nil, err
 	}
 	cfg := p.cfg.Load()
 	nowMs := now.UnixMilli()
@@ -157,46 +203,73 @@ func (p *Partition) Append(batch []byte, produceVersion int16, now time.Time) (A
 	}
 	info, err := record.Validate(batch, opts)
 	if err != nil {
-		return AppendResult{}, err
+		return nil, err
 	}
-	res := AppendResult{LogAppendTime: -1}
-	p.appendMu.Lock()
+	logAppendTime := int64(-1)
 	if cfg.LogAppendTime {
-		res.LogAppendTime = nowMs
+		logAppendTime = nowMs
 		record.SetLogAppendTime(batch, nowMs)
 	} else {
 		// Kafka stores the true max timestamp, not the producer's claim.
 		record.SetCreateTime(batch, info.MaxTimestamp)
 	}
-	ai, err := p.log.Append(batch, p.leaderEpoch.Load())
-	p.appendMu.Unlock()
-	if err != nil {
-		p.fail(err)
-		return AppendResult{}, p.failed()
+	pa := &Pending{part: p, batch: batch, done: make(chan struct{}), res: AppendResult{LogAppendTime: logAppendTime}}
+	p.appendMu.Lock()
+	if cfg.WriteCaching && len(p.queue) == 0 {
+		// Nothing queued from before a switch to write caching, so
+		// writing now keeps the partition's order.
+		p.write(pa)
+		p.appendMu.Unlock()
+		if pa.err != nil {
+			return nil, pa.err
+		}
+		p.advanceHighWatermark(p.log.LogEndOffset())
+		if cfg.FlushMessages > 0 && p.unflushed.Add(int64(info.RecordCount)) >= cfg.FlushMessages {
+			p.syncer.kick(p.flushCycle)
+		}
+		return pa, nil
 	}
-	res.BaseOffset, res.LastOffset = ai.BaseOffset, ai.LastOffset
-	res.LogStartOffset = p.log.LogStartOffset()
-	p.afterAppend(cfg, int64(info.RecordCount), now)
-	return res, nil
+	p.queue = append(p.queue, pa)
+	p.appendMu.Unlock()
+	p.syncer.kick(p.flushCycle)
+	return pa, nil
 }
 
-// afterAppend moves the high watermark (write caching) or starts the group
-// commit that will.
-func (p *Partition) afterAppend(cfg *LogConfig, records int64, now time.Time) {
-	if !cfg.WriteCaching {
-		p.syncer.kick(p.syncOnce)
+// write appends one batch to the log and finishes it. The caller holds
+// appendMu, which orders writes.
+func (p *Partition) write(pa *Pending) {
+	ai, err := p.log.Append(pa.batch, p.leaderEpoch.Load())
+	if err != nil {
+		if errors.Is(err, storage.ErrRecordBatchTooLarge) {
+			pa.finish(AppendResult{}, fmt.Errorf("%w: %w", kerr.RecordListTooLarge, err))
+			return
+		}
+		p.fail(err)
+		pa.finish(AppendResult{}, p.failed())
 		return
 	}
-	p.advanceHighWatermark(p.log.LogEndOffset())
-	if cfg.FlushMessages > 0 && p.unflushed.Add(records) >= cfg.FlushMessages {
-		p.syncer.kick(p.syncOnce)
-	}
+	res := pa.res
+	res.BaseOffset, res.LastOffset = ai.BaseOffset, ai.LastOffset
+	res.LogStartOffset = p.log.LogStartOffset()
+	pa.finish(res, nil)
 }
 
-// syncOnce is one round of group commit: everything appended before the
-// call becomes durable with one fsync, however many producers wrote it.
-// Appends arriving during the fsync are covered by the next round.
-func (p *Partition) syncOnce() {
+// flushCycle is one turn of group commit: write every queued batch, then
+// fsync once, then move the high watermark (unless write caching acks from
+// the page cache) and wake the producers. Batches queued meanwhile wait for
+// the next turn; the worker runs turns until the queue stays empty.
+func (p *Partition) flushCycle() {
+	p.appendMu.Lock()
+	queue := p.queue
+	p.queue = nil
+	for _, pa := range queue {
+		if err := p.failed(); err != nil {
+			pa.finish(AppendResult{}, err)
+			continue
+		}
+		p.write(pa)
+	}
+	p.appendMu.Unlock()
 	if p.failed() != nil {
 		return
 	}
@@ -210,7 +283,7 @@ func (p *Partition) syncOnce() {
 	}
 	p.lastFlush.Store(time.Now().UnixMilli())
 	p.recoveryPoint.Store(durable)
-	if !p.cfg.Load().WriteCaching {
+	if !p.cfg.Load().WriteCaching || len(queue) > 0 {
 		p.advanceHighWatermark(durable)
 	}
 }
