@@ -59,7 +59,12 @@ func Start(ctx context.Context, opts Options) (_ *Server, err error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	if !cfg.ProcessRoles.Controller || !cfg.ProcessRoles.Broker || !standalone(cfg) {
+	if !standalone(cfg) || !cfg.ProcessRoles.Broker {
+		// An unformatted multi-node configuration gets the format hint
+		// first, as Kafka gives it.
+		if _, _, err := ensureFormatted(cfg, opts.ClusterID, log); err != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("process.roles=%s with %d voter(s): only a combined broker,controller node that is its quorum's only voter can run yet; multi-node clusters are not supported in this version",
 			cfg.ProcessRoles, len(cfg.QuorumVoters))
 	}
