@@ -33,6 +33,7 @@ func TestFranzGo(t *testing.T) {
 	t.Run("Keys", func(t *testing.T) { again(franzKeys(t, n)) })
 	t.Run("NullKeys", func(t *testing.T) { franzNullKeys(t, n) })
 	t.Run("AcksZero", func(t *testing.T) { franzAcksZero(t, n) })
+	t.Run("LiveTail", func(t *testing.T) { franzLiveTail(t, n) })
 	t.Run("Headers", func(t *testing.T) { again(franzHeaders(t, n)) })
 	t.Run("CreateTime", func(t *testing.T) { franzCreateTime(t, n) })
 	t.Run("LogAppendTime", func(t *testing.T) { again(franzLogAppendTime(t, n)) })
@@ -236,6 +237,36 @@ func franzNullKeys(t *testing.T, n *testbin.Node) {
 		t.Fatalf("produce: %v", err)
 	}
 	goClientCheckSpread(t, goClientReadTopic(t, n, topic), 3, 30)
+}
+
+// franzLiveTail consumes six partitions from the start of an empty topic
+// while records arrive: long-polled fetches must wake up and incremental
+// fetch sessions must carry every partition's news.
+func franzLiveTail(t *testing.T, n *testbin.Node) {
+	const topic, count = "franz-live", 600
+	goClientCreateTopic(t, n, topic, 6, nil)
+	offsets := map[int32]kgo.Offset{}
+	for p := int32(0); p < 6; p++ {
+		offsets[p] = kgo.NewOffset().At(0)
+	}
+	cl := n.Client(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offsets}), kgo.FetchMaxWait(time.Second))
+	wait := goClientLiveProduce(t, n, topic, count)
+	ctx := goClientCtx(t, 30*time.Second)
+	got := map[int32][]*kgo.Record{}
+	for read := 0; read < count; {
+		fs := cl.PollFetches(ctx)
+		if err := fs.Err(); err != nil {
+			t.Fatalf("after %d of %d records: %v", read, count, err)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			if want := int64(len(got[r.Partition])); r.Offset != want {
+				t.Fatalf("partition %d: offset %d, want %d", r.Partition, r.Offset, want)
+			}
+			got[r.Partition] = append(got[r.Partition], r)
+			read++
+		})
+	}
+	goClientCheckKeyed(t, got, wait(), count/goClientLiveKeys)
 }
 
 // franzAcksZero produces with acks=0, which gets no response, then with

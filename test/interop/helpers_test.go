@@ -143,6 +143,48 @@ func goClientWaitEnd(t *testing.T, n *testbin.Node, topic string, want int64) {
 	}
 }
 
+// goClientLiveKeys is how many keys goClientLiveProduce spreads its
+// records over.
+const goClientLiveKeys = 12
+
+// goClientLiveProduce writes count keyed records (values key/seq, as
+// goClientCheckKeyed expects) to topic with franz-go in small batches over
+// time, so consumers started before it see them arrive. It returns the
+// partition of each key, known once the returned wait returns.
+func goClientLiveProduce(t *testing.T, n *testbin.Node, topic string, count int) (wait func() map[string]int32) {
+	t.Helper()
+	cl := n.Client(kgo.DefaultProduceTopic(topic), kgo.DisableIdempotentWrite())
+	done := make(chan error, 1)
+	partitions := map[string]int32{}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for i := 0; i < count; i += 10 {
+			var recs []*kgo.Record
+			for j := i; j < i+10 && j < count; j++ {
+				k := fmt.Sprintf("key-%d", j%goClientLiveKeys)
+				recs = append(recs, &kgo.Record{Key: []byte(k), Value: []byte(fmt.Sprintf("%s/%d", k, j/goClientLiveKeys))})
+			}
+			if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+				done <- err
+				return
+			}
+			for _, r := range recs {
+				partitions[string(r.Key)] = r.Partition
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		done <- nil
+	}()
+	return func() map[string]int32 {
+		t.Helper()
+		if err := <-done; err != nil {
+			t.Fatalf("live produce: %v", err)
+		}
+		return partitions
+	}
+}
+
 // goClientValues returns the values of records as strings.
 func goClientValues(rs []*kgo.Record) []string {
 	out := make([]string, len(rs))

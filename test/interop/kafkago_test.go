@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"sort"
@@ -34,6 +35,7 @@ func TestKafkaGo(t *testing.T) {
 	t.Run("TopicErrors", func(t *testing.T) { kafkagoTopicErrors(t, n) })
 	t.Run("Keys", func(t *testing.T) { again(kafkagoKeys(t, n)) })
 	t.Run("NullKeys", func(t *testing.T) { kafkagoNullKeys(t, n) })
+	t.Run("LiveTail", func(t *testing.T) { kafkagoLiveTail(t, n) })
 	t.Run("Headers", func(t *testing.T) { again(kafkagoHeaders(t, n)) })
 	t.Run("CreateTime", func(t *testing.T) { kafkagoCreateTime(t, n) })
 	t.Run("LogAppendTime", func(t *testing.T) { kafkagoLogAppendTime(t, n) })
@@ -290,6 +292,66 @@ func kafkagoKeys(t *testing.T, n *testbin.Node) func(t *testing.T) {
 	}
 	check(t)
 	return check
+}
+
+// kafkagoLiveTail reads two partitions with one Reader each from the start
+// of an empty topic while records arrive.
+func kafkagoLiveTail(t *testing.T, n *testbin.Node) {
+	const topic, count = "kafkago-live", 240
+	goClientCreateTopic(t, n, topic, 2, nil)
+	ctx := goClientCtx(t, 30*time.Second)
+	type result struct {
+		recs []*kgo.Record
+		err  error
+	}
+	results := make(chan result, 2)
+	var readers []*kafka.Reader
+	for p := 0; p < 2; p++ {
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{n.Addr()}, Topic: topic, Partition: p, MinBytes: 1, MaxBytes: 1 << 20, MaxWait: 500 * time.Millisecond})
+		defer r.Close()
+		readers = append(readers, r)
+	}
+	// franz-go's producer places keys as Java does (murmur2).
+	javaCompatible := kgo.StickyKeyPartitioner(nil).ForTopic(topic)
+	parts := map[string]int32{}
+	want := map[int]int{}
+	for i := 0; i < goClientLiveKeys; i++ {
+		k := fmt.Sprintf("key-%d", i)
+		parts[k] = int32(javaCompatible.Partition(&kgo.Record{Key: []byte(k)}, 2))
+		want[int(parts[k])] += count / goClientLiveKeys
+	}
+	for p, r := range readers {
+		go func() {
+			var res result
+			for len(res.recs) < want[p] {
+				m, err := r.ReadMessage(ctx)
+				if err != nil {
+					res.err = err
+					break
+				}
+				res.recs = append(res.recs, &kgo.Record{Partition: int32(m.Partition), Offset: m.Offset, Key: m.Key, Value: m.Value})
+			}
+			results <- res
+		}()
+	}
+	wait := goClientLiveProduce(t, n, topic, count)
+	got := map[int32][]*kgo.Record{}
+	for range readers {
+		res := <-results
+		if res.err != nil {
+			t.Fatalf("read: %v", res.err)
+		}
+		for i, r := range res.recs {
+			if r.Offset != int64(i) {
+				t.Fatalf("partition %d: offset %d, want %d", r.Partition, r.Offset, i)
+			}
+			got[r.Partition] = append(got[r.Partition], r)
+		}
+	}
+	if produced := wait(); !maps.Equal(produced, parts) {
+		t.Fatalf("keys produced to %v, expected %v", produced, parts)
+	}
+	goClientCheckKeyed(t, got, parts, count/goClientLiveKeys)
 }
 
 // kafkagoNullKeys writes unkeyed messages with the default round-robin

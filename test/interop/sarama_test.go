@@ -30,6 +30,7 @@ func TestSarama(t *testing.T) {
 	t.Run("Keys", func(t *testing.T) { again(saramaKeys(t, n)) })
 	t.Run("NullKeys", func(t *testing.T) { saramaNullKeys(t, n) })
 	t.Run("AcksZero", func(t *testing.T) { saramaAcksZero(t, n) })
+	t.Run("LiveTail", func(t *testing.T) { saramaLiveTail(t, n) })
 	t.Run("Headers", func(t *testing.T) { again(saramaHeaders(t, n)) })
 	t.Run("CreateTime", func(t *testing.T) { saramaCreateTime(t, n) })
 	t.Run("LogAppendTime", func(t *testing.T) { saramaLogAppendTime(t, n) })
@@ -301,6 +302,63 @@ func saramaNullKeys(t *testing.T, n *testbin.Node) {
 		}
 	}
 	goClientCheckSpread(t, goClientReadTopic(t, n, topic), 3, 30)
+}
+
+// saramaLiveTail consumes four partitions with one sarama Consumer (one
+// fetch request for all of them) from the start of an empty topic while
+// records arrive.
+func saramaLiveTail(t *testing.T, n *testbin.Node) {
+	const topic, count = "sarama-live", 480
+	goClientCreateTopic(t, n, topic, 4, nil)
+	cfg := saramaConfig()
+	cfg.Consumer.MaxWaitTime = 500 * time.Millisecond
+	c, err := sarama.NewConsumer([]string{n.Addr()}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msgs := make(chan *sarama.ConsumerMessage)
+	errs := make(chan error, 4)
+	for p := int32(0); p < 4; p++ {
+		pc, err := c.ConsumePartition(topic, p, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pc.Close()
+		go func() {
+			for {
+				select {
+				case m, ok := <-pc.Messages():
+					if !ok {
+						return
+					}
+					msgs <- m
+				case err, ok := <-pc.Errors():
+					if ok {
+						errs <- err
+					}
+					return
+				}
+			}
+		}()
+	}
+	wait := goClientLiveProduce(t, n, topic, count)
+	got := map[int32][]*kgo.Record{}
+	timeout := time.After(30 * time.Second)
+	for read := 0; read < count; read++ {
+		select {
+		case m := <-msgs:
+			if want := int64(len(got[m.Partition])); m.Offset != want {
+				t.Fatalf("partition %d: offset %d, want %d", m.Partition, m.Offset, want)
+			}
+			got[m.Partition] = append(got[m.Partition], saramaRecord(m))
+		case err := <-errs:
+			t.Fatalf("consume: %v", err)
+		case <-timeout:
+			t.Fatalf("%d of %d messages after 30s", read, count)
+		}
+	}
+	goClientCheckKeyed(t, got, wait(), count/goClientLiveKeys)
 }
 
 // saramaAcksZero sends with acks=0 (no response) and then with acks=all:
