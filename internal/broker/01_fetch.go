@@ -25,6 +25,7 @@ import (
 	"samsa/internal/network"
 	"samsa/internal/purgatory"
 	"samsa/internal/replica"
+	"samsa/internal/wire"
 )
 
 func init() { regKey(kmsg.Fetch, 4, 17, (*Broker).handleFetch) }
@@ -293,7 +294,12 @@ func divergingEpoch(p *replica.Partition, lastFetchedEpoch int32, fetchOffset in
 // finishFetch builds the response from the last read, leaving out of an
 // incremental response the partitions with nothing new, and records in the
 // session what was sent.
-func (b *Broker) finishFetch(plan *fetchPlan, resp *kmsg.FetchResponse) *kmsg.FetchResponse {
+//
+// Record batches are not copied into the encoded response: each is a
+// placeholder that the connection's writer replaces with the batches
+// themselves (wire.Spliced).
+func (b *Broker) finishFetch(plan *fetchPlan, resp *kmsg.FetchResponse) kmsg.Response {
+	out := &splicedFetch{FetchResponse: resp}
 	if plan.session != nil {
 		resp.SessionID = plan.session.id
 		// A new session already expects epoch 1 next; only an
@@ -325,11 +331,14 @@ func (b *Broker) finishFetch(plan *fetchPlan, resp *kmsg.FetchResponse) *kmsg.Fe
 		if res.diverging != nil {
 			rp.DivergingEpoch = *res.diverging
 		}
-		rp.RecordBatches = res.Records
-		if rp.RecordBatches == nil {
-			// Clients read a null record set as a protocol error
-			// (librdkafka: "invalid MessageSetSize -1").
-			rp.RecordBatches = []byte{}
+		// Clients read a null record set as a protocol error
+		// (librdkafka: "invalid MessageSetSize -1"), so none is null.
+		rp.RecordBatches = []byte{}
+		if len(res.Records) > 0 {
+			rp.RecordBatches = wire.NewPlaceholder(len(out.splices))
+			out.splices = append(out.splices, wire.Splice{
+				Placeholder: rp.RecordBatches, Data: [][]byte{res.Records}, Compact: plan.req.Version >= 12,
+			})
 		}
 		if t.state != nil {
 			t.state.sentHighWatermark, t.state.sentLastStableOffset = rp.HighWatermark, rp.LastStableOffset
@@ -342,8 +351,21 @@ func (b *Broker) finishFetch(plan *fetchPlan, resp *kmsg.FetchResponse) *kmsg.Fe
 		}
 		cur.Partitions = append(cur.Partitions, rp)
 	}
-	return resp
+	if len(out.splices) == 0 {
+		return resp
+	}
+	return out
 }
+
+// splicedFetch is a fetch response whose record batches the writer sends
+// from their own buffers.
+type splicedFetch struct {
+	*kmsg.FetchResponse
+	splices []wire.Splice
+}
+
+// Splices implements wire.Spliced.
+func (f *splicedFetch) Splices() []wire.Splice { return f.splices }
 
 // changed reports whether an incremental response must include a partition.
 func changed(t fetchTarget, res fetchResult) bool {

@@ -31,8 +31,10 @@ var (
 )
 
 // frameChunk is how far ReadFrame allocates ahead of the bytes that have
-// arrived.
-const frameChunk = 64 << 10
+// arrived. Most requests (a producer's batches, a fetch) fit in one chunk
+// and get one allocation of their exact size; a connection that claims a
+// bigger frame must send the bytes before it costs more memory.
+const frameChunk = 1 << 20
 
 // ReadFrame reads one size-prefixed frame. The size is checked against max
 // before anything is allocated (CVE-2022-34917), and a buffer too small for
