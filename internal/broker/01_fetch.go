@@ -232,7 +232,7 @@ func (b *Broker) readFetch(plan *fetchPlan) (int, bool) {
 	for i, t := range plan.targets {
 		res := b.readTarget(req, t, min(int(t.pos.maxBytes), budget-total), total == 0)
 		results[i] = res
-		total += len(res.Records)
+		total += res.Size
 		if res.err != nil {
 			errs = true
 		}
@@ -334,10 +334,10 @@ func (b *Broker) finishFetch(plan *fetchPlan, resp *kmsg.FetchResponse) kmsg.Res
 		// Clients read a null record set as a protocol error
 		// (librdkafka: "invalid MessageSetSize -1"), so none is null.
 		rp.RecordBatches = []byte{}
-		if len(res.Records) > 0 {
+		if res.Size > 0 {
 			rp.RecordBatches = wire.NewPlaceholder(len(out.splices))
 			out.splices = append(out.splices, wire.Splice{
-				Placeholder: rp.RecordBatches, Data: [][]byte{res.Records}, Compact: plan.req.Version >= 12,
+				Placeholder: rp.RecordBatches, Data: res.Batches, Compact: plan.req.Version >= 12,
 			})
 		}
 		if t.state != nil {
@@ -369,7 +369,7 @@ func (f *splicedFetch) Splices() []wire.Splice { return f.splices }
 
 // changed reports whether an incremental response must include a partition.
 func changed(t fetchTarget, res fetchResult) bool {
-	if res.err != nil || len(res.Records) > 0 || res.diverging != nil || t.state == nil {
+	if res.err != nil || res.Size > 0 || res.diverging != nil || t.state == nil {
 		return true
 	}
 	return t.state.sentHighWatermark != res.HighWatermark ||

@@ -49,6 +49,8 @@ type Manager struct {
 	log *slog.Logger
 
 	parts atomic.Pointer[map[ID]*Partition]
+	// tailBytes is what every partition's tail cache holds together.
+	tailBytes atomic.Int64
 
 	mu     sync.Mutex // serialises changes to the partition set
 	closed bool
@@ -247,6 +249,7 @@ func (m *Manager) openPartition(im *metadata.Image, t *metadata.Topic, id ID, pa
 		return nil, fmt.Errorf("opening partition %s: %w", id, err)
 	}
 	p := &Partition{id: id, topicID: t.ID, dir: path, log: lg, logger: m.log}
+	p.tail.budget = &m.tailBytes
 	p.cfg.Store(&cfg)
 	p.leaderEpoch.Store(t.Partitions[id.Partition].LeaderEpoch)
 	// Everything that survived recovery is either fsynced (write caching
@@ -290,6 +293,7 @@ func (p *Partition) update(mp *metadata.Partition, cfg LogConfig) {
 // delete closes the partition and removes its files.
 func (p *Partition) delete() error {
 	p.syncer.wait()
+	p.tail.clear()
 	err := p.log.Delete()
 	p.hwWatchers.Notify()
 	return err
@@ -299,6 +303,7 @@ func (p *Partition) delete() error {
 // closes the log.
 func (p *Partition) close() error {
 	p.syncer.wait()
+	p.tail.clear()
 	return p.log.Close()
 }
 

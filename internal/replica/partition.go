@@ -72,6 +72,7 @@ type Partition struct {
 	lastFlush atomic.Int64 // unix ms
 
 	syncer worker
+	tail   tailCache
 	// failure is set when the disk refused a write or a sync; the
 	// partition then answers KAFKA_STORAGE_ERROR.
 	failure atomic.Pointer[error]
@@ -248,6 +249,7 @@ func (p *Partition) write(pa *Pending) {
 		pa.finish(AppendResult{}, p.failed())
 		return
 	}
+	p.tail.add(ai.BaseOffset, ai.LastOffset+1, pa.batch)
 	res := pa.res
 	res.BaseOffset, res.LastOffset = ai.BaseOffset, ai.LastOffset
 	res.LogStartOffset = p.log.LogStartOffset()
@@ -326,7 +328,10 @@ const (
 
 // FetchResult is what a fetch of one partition returns.
 type FetchResult struct {
-	Records          []byte
+	// Batches are whole record batches in offset order; Size is their
+	// total length.
+	Batches          [][]byte
+	Size             int
 	HighWatermark    int64
 	LastStableOffset int64
 	LogStartOffset   int64
@@ -349,6 +354,12 @@ func (p *Partition) Read(offset int64, maxBytes int, isolation int8, minOneBatch
 	if offset >= limit && offset <= p.log.LogEndOffset() && offset >= res.LogStartOffset {
 		return res, nil
 	}
+	if offset >= res.LogStartOffset {
+		if batches, size, hit := p.tail.read(offset, limit, maxBytes, minOneBatch); hit {
+			res.Batches, res.Size = batches, size
+			return res, nil
+		}
+	}
 	rr, err := p.log.Read(offset, maxBytes, limit, minOneBatch)
 	if err != nil {
 		if errors.Is(err, storage.ErrOffsetOutOfRange) {
@@ -356,7 +367,9 @@ func (p *Partition) Read(offset int64, maxBytes int, isolation int8, minOneBatch
 		}
 		return res, fmt.Errorf("reading %s at %d: %w", p.id, offset, err)
 	}
-	res.Records = rr.Batches
+	if len(rr.Batches) > 0 {
+		res.Batches, res.Size = [][]byte{rr.Batches}, len(rr.Batches)
+	}
 	res.LogStartOffset = rr.LogStartOffset
 	return res, nil
 }
