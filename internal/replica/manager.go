@@ -21,6 +21,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
+
 	"samsa/internal/metadata"
 	"samsa/internal/storage"
 )
@@ -56,6 +58,24 @@ type Manager struct {
 	closed bool
 
 	checkpointMu sync.Mutex // serialises checkpoint file writes
+
+	committersMu sync.Mutex
+	committers   map[string]*committer // by log directory
+}
+
+// committerFor returns the group commit of a log directory.
+func (m *Manager) committerFor(dir string) *committer {
+	m.committersMu.Lock()
+	defer m.committersMu.Unlock()
+	if m.committers == nil {
+		m.committers = map[string]*committer{}
+	}
+	c := m.committers[dir]
+	if c == nil {
+		c = &committer{}
+		m.committers[dir] = c
+	}
+	return c
 }
 
 // Open opens every partition log found in the log directories that the
@@ -248,7 +268,7 @@ func (m *Manager) openPartition(im *metadata.Image, t *metadata.Topic, id ID, pa
 	if err != nil {
 		return nil, fmt.Errorf("opening partition %s: %w", id, err)
 	}
-	p := &Partition{id: id, topicID: t.ID, dir: path, log: lg, logger: m.log}
+	p := &Partition{id: id, topicID: t.ID, dir: path, log: lg, logger: m.log, committer: m.committerFor(filepath.Dir(path))}
 	p.tail.budget = &m.tailBytes
 	p.cfg.Store(&cfg)
 	p.leaderEpoch.Store(t.Partitions[id.Partition].LeaderEpoch)
@@ -285,24 +305,41 @@ func (p *Partition) update(mp *metadata.Partition, cfg LogConfig) {
 		p.cfg.Store(&cfg)
 		p.log.SetConfig(cfg.Storage)
 		if old.WriteCaching && !cfg.WriteCaching {
-			p.syncer.kick(p.flushCycle)
+			p.committer.mark(p)
 		}
 	}
 }
 
-// delete closes the partition and removes its files.
+// delete closes the partition and removes its files. Producers still
+// waiting get the storage error.
 func (p *Partition) delete() error {
-	p.syncer.wait()
+	p.turnMu.Lock()
+	defer p.turnMu.Unlock()
+	p.closed = true
+	p.appendMu.Lock()
+	p.gone = true
+	queue := p.queue
+	p.queue = nil
+	p.appendMu.Unlock()
+	for _, pa := range queue {
+		pa.finish(AppendResult{}, kerr.NotLeaderForPartition)
+	}
 	p.tail.clear()
 	err := p.log.Delete()
 	p.hwWatchers.Notify()
 	return err
 }
 
-// close waits for the group commit to finish, makes everything durable and
-// closes the log.
+// close waits for a running group commit turn, writes and syncs what is
+// still queued, and closes the log.
 func (p *Partition) close() error {
-	p.syncer.wait()
+	p.turnMu.Lock()
+	defer p.turnMu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	p.syncAndPublish(p.writeQueue())
 	p.tail.clear()
 	return p.log.Close()
 }
@@ -378,7 +415,7 @@ func (m *Manager) flushDue(now time.Time) {
 			continue
 		}
 		if now.UnixMilli()-p.lastFlush.Load() >= cfg.FlushMs.Milliseconds() {
-			p.syncer.kick(p.flushCycle)
+			p.committer.mark(p)
 		}
 	}
 }

@@ -66,13 +66,20 @@ type Partition struct {
 	// waiting for the next group commit turn.
 	appendMu sync.Mutex
 	queue    []*Pending
+	gone     bool // the partition was deleted: refuse appends
 	// unflushed counts messages appended since the last flush, for
 	// flush.messages in write-caching mode.
 	unflushed atomic.Int64
 	lastFlush atomic.Int64 // unix ms
 
-	syncer worker
-	tail   tailCache
+	// committer runs this partition's group commit turns, together with
+	// the other partitions of its log directory. turnMu is held during a
+	// turn; closed (guarded by turnMu) keeps later turns away.
+	committer *committer
+	marked    bool // in committer.dirty; guarded by committer.mu
+	turnMu    sync.Mutex
+	closed    bool
+	tail      tailCache
 	// failure is set when the disk refused a write or a sync; the
 	// partition then answers KAFKA_STORAGE_ERROR.
 	failure atomic.Pointer[error]
@@ -183,7 +190,7 @@ func (pa *Pending) finish(res AppendResult, err error) {
 //
 // With write caching the batch is written at once. Otherwise it joins the
 // partition's queue, and the group commit writes the queue and fsyncs in
-// turns (flushCycle): no append ever writes into a file page that an fsync
+// turns (committer.turn): no append ever writes into a file page that an fsync
 // is writing back, which would block the connection's reader for the
 // length of the fsync (stable pages), and one write covers every batch
 // that arrived during the previous fsync.
@@ -216,6 +223,10 @@ func (p *Partition) Append(batch []byte, produceVersion int16, now time.Time) (*
 	}
 	pa := &Pending{part: p, batch: batch, done: make(chan struct{}), res: AppendResult{LogAppendTime: logAppendTime}}
 	p.appendMu.Lock()
+	if p.gone {
+		p.appendMu.Unlock()
+		return nil, kerr.NotLeaderForPartition
+	}
 	if cfg.WriteCaching && len(p.queue) == 0 {
 		// Nothing queued from before a switch to write caching, so
 		// writing now keeps the partition's order.
@@ -226,13 +237,13 @@ func (p *Partition) Append(batch []byte, produceVersion int16, now time.Time) (*
 		}
 		p.advanceHighWatermark(p.log.LogEndOffset())
 		if cfg.FlushMessages > 0 && p.unflushed.Add(int64(info.RecordCount)) >= cfg.FlushMessages {
-			p.syncer.kick(p.flushCycle)
+			p.committer.mark(p)
 		}
 		return pa, nil
 	}
 	p.queue = append(p.queue, pa)
 	p.appendMu.Unlock()
-	p.syncer.kick(p.flushCycle)
+	p.committer.mark(p)
 	return pa, nil
 }
 
@@ -256,12 +267,11 @@ func (p *Partition) write(pa *Pending) {
 	pa.finish(res, nil)
 }
 
-// flushCycle is one turn of group commit: write every queued batch, then
-// fsync once, then move the high watermark (unless write caching acks from
-// the page cache) and wake the producers. Batches queued meanwhile wait for
-// the next turn; the worker runs turns until the queue stays empty.
-func (p *Partition) flushCycle() {
+// writeQueue writes every queued batch: the first half of a group commit
+// turn (committer.turn). The caller holds turnMu.
+func (p *Partition) writeQueue() (wrote bool) {
 	p.appendMu.Lock()
+	defer p.appendMu.Unlock()
 	queue := p.queue
 	p.queue = nil
 	for _, pa := range queue {
@@ -271,7 +281,14 @@ func (p *Partition) flushCycle() {
 		}
 		p.write(pa)
 	}
-	p.appendMu.Unlock()
+	return len(queue) > 0
+}
+
+// syncAndPublish fsyncs what was written and moves the high watermark to
+// the durable offset (unless write caching already moved it), waking the
+// producers: the second half of a group commit turn. The caller holds
+// turnMu.
+func (p *Partition) syncAndPublish(wrote bool) {
 	if p.failed() != nil {
 		return
 	}
@@ -285,7 +302,7 @@ func (p *Partition) flushCycle() {
 	}
 	p.lastFlush.Store(time.Now().UnixMilli())
 	p.recoveryPoint.Store(durable)
-	if !p.cfg.Load().WriteCaching || len(queue) > 0 {
+	if !p.cfg.Load().WriteCaching || wrote {
 		p.advanceHighWatermark(durable)
 	}
 }
