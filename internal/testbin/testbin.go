@@ -63,6 +63,10 @@ type Node struct {
 	Port    int    // PLAINTEXT listener
 	CtlPort int    // CONTROLLER listener
 	args    []string
+	// custom replaces the default server arguments (see Args); env adds
+	// environment variables.
+	custom []string
+	env    []string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -75,6 +79,16 @@ type Option func(*Node)
 
 // Override adds a --override key=value argument.
 func Override(kv string) Option { return func(n *Node) { n.args = append(n.args, "--override", kv) } }
+
+// Args replaces the default `server --override …` arguments: the test
+// configures the node itself (a properties file, the environment), using
+// the node's Dir, Port and CtlPort. fn receives the node before it starts.
+func Args(fn func(n *Node) []string) Option {
+	return func(n *Node) { n.custom = fn(n) }
+}
+
+// Env adds KEY=value environment variables to the server process.
+func Env(kv ...string) Option { return func(n *Node) { n.env = append(n.env, kv...) } }
 
 // Start starts a node and waits until it answers Metadata. The node is
 // killed when the test ends.
@@ -104,6 +118,9 @@ func FreePort(t testing.TB) int {
 func (n *Node) Addr() string { return "127.0.0.1:" + strconv.Itoa(n.Port) }
 
 func (n *Node) commandArgs() []string {
+	if n.custom != nil {
+		return n.custom
+	}
 	args := []string{"server",
 		"--override", "log.dirs=" + n.Dir,
 		"--override", fmt.Sprintf("listeners=PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d", n.Port, n.CtlPort),
@@ -119,7 +136,7 @@ func (n *Node) start() {
 	cmd := exec.Command(n.bin, n.commandArgs()...)
 	logs := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = &lockedWriter{w: logs, mu: &n.mu}, &lockedWriter{w: logs, mu: &n.mu}
-	cmd.Env = append(os.Environ(), "SAMSA_LOG_LEVEL=info")
+	cmd.Env = append(append(os.Environ(), "SAMSA_LOG_LEVEL=info"), n.env...)
 	if err := cmd.Start(); err != nil {
 		n.mu.Unlock()
 		n.t.Fatalf("starting samsa: %v", err)
@@ -224,7 +241,14 @@ func (n *Node) Restart() {
 // Run runs another samsa subcommand (a tool) and returns its output and
 // exit code.
 func (n *Node) Run(args ...string) (stdout, stderr string, code int) {
-	cmd := exec.Command(n.bin, args...)
+	return RunBinary(n.bin, nil, args...)
+}
+
+// RunBinary runs the samsa binary to completion with extra environment
+// variables and returns its output and exit code.
+func RunBinary(bin string, env []string, args ...string) (stdout, stderr string, code int) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
