@@ -45,9 +45,6 @@ type Reply struct {
 	Wait func() kmsg.Response
 	// NoResponse sends nothing (acks=0 produce) but keeps the order.
 	NoResponse bool
-	// Close closes the connection after earlier responses are written;
-	// it is logged once.
-	Close error
 }
 
 // Handler serves decoded requests.
@@ -282,19 +279,12 @@ func (c *conn) read(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// A full queue means the writer is MaxInFlight replies behind:
+		// stop reading until it catches up (or the server stops).
 		select {
 		case c.replies <- p:
-		default:
-			// The writer is behind: wait for room, or for the
-			// connection to die.
-			select {
-			case c.replies <- p:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		if p.reply.Close != nil {
-			return p.reply.Close
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 }
