@@ -122,10 +122,12 @@ func TestUnknownAPIKey(t *testing.T) {
 	}
 }
 
-// TestUnsupportedVersion: a version outside what the broker advertises
-// (below Kafka 4's baseline or above the newest) closes the connection for
-// every API but ApiVersions (Kafka's SocketServer: "Received request api key
-// … with version … which is not enabled").
+// TestUnsupportedVersion: a version outside what the broker serves (below
+// Kafka 4's baseline or above the newest) closes the connection for every
+// API but ApiVersions (Kafka's SocketServer: "Received request api key …
+// with version … which is not enabled"). Produce v0-v2 are listed in
+// ApiVersions for old librdkafka releases yet refused the same way; the
+// header of 18_api_versions.go says why.
 func TestUnsupportedVersion(t *testing.T) {
 	e := newFrameEnv(t)
 	cases := []struct {
