@@ -98,7 +98,10 @@ func TestSlowloris(t *testing.T) {
 				e.healthy(t) // others are served while the frame hangs
 			}
 			r.expectClosed(idleTimeout + 5*time.Second)
-			if took := time.Since(start); took < idleTimeout-100*time.Millisecond || took > idleTimeout+3*time.Second {
+			// The broker moves a busy connection's deadline at most
+			// every eighth of the timeout, so the cut may come that
+			// much early.
+			if took := time.Since(start); took < idleTimeout*7/8-100*time.Millisecond || took > idleTimeout+3*time.Second {
 				t.Errorf("closed after %s, want about connections.max.idle.ms = %s", took, idleTimeout)
 			}
 			e.after(t, m, 1, r.local(), "closing connection", "idle")
