@@ -1,13 +1,17 @@
 package broker
 
-// Produce: v3-v12.
+// Produce: v3-v12 served, v0-v12 listed.
 //
 // Each partition's batch is validated and appended on the connection's
 // reader goroutine, in arrival order. With acks=1 or acks=all the response
 // waits until every appended batch is below its partition's high watermark:
 // durable (fsynced by group commit) unless the topic uses write caching.
 // acks=0 gets no response at all, as in Kafka. v0-v2 (message formats 0 and
-// 1) were removed in Kafka 4 and are not served; v13 (topic ids) is not yet.
+// 1) were removed in Kafka 4, which still lists them in ApiVersions because
+// librdkafka releases of the Kafka 3 era only compress (gzip, snappy, lz4)
+// when the broker lists Produce v0 (KAFKA-18659); like Kafka, Samsa lists
+// them and answers them with UNSUPPORTED_VERSION rather than a
+// disconnection. v13 (topic ids) is not served yet.
 //
 // Deviation: idempotent and transactional producers are not yet recognised
 // (InitProducerId is not advertised, so clients produce without a producer
@@ -26,7 +30,11 @@ import (
 	"samsa/internal/replica"
 )
 
-func init() { regKey(kmsg.Produce, 3, 12, (*Broker).handleProduce) }
+func init() { regKey(kmsg.Produce, 0, 12, (*Broker).handleProduce) }
+
+// minServedProduceVersion is the first version whose records Samsa takes:
+// v3 brought record batch v2, the only format Kafka 4 stores.
+const minServedProduceVersion = 3
 
 // appended remembers a batch handed to a partition, whose outcome the
 // response waits for.
@@ -39,6 +47,11 @@ func (b *Broker) handleProduce(r *request, kreq kmsg.Request) network.Reply {
 	req := kreq.(*kmsg.ProduceRequest)
 	resp := req.ResponseKind().(*kmsg.ProduceResponse)
 	now := time.Now()
+	if req.Version < minServedProduceVersion {
+		b.log.Warn("refused produce of a removed version", "version", req.Version,
+			"client", r.header.ClientID, "remote", r.conn.Remote)
+		return b.refuseProduce(req, resp, kerr.UnsupportedVersion.Code)
+	}
 	validAcks := req.Acks == 0 || req.Acks == 1 || req.Acks == -1
 	var waits []appended
 	for _, rt := range req.Topics {
@@ -134,4 +147,23 @@ func (b *Broker) appendBatch(r *request, req *kmsg.ProduceRequest, part *replica
 		return nil, err
 	}
 	return pending, nil
+}
+
+// refuseProduce answers every partition with code.
+func (b *Broker) refuseProduce(req *kmsg.ProduceRequest, resp *kmsg.ProduceResponse, code int16) network.Reply {
+	if req.Acks == 0 {
+		return network.Reply{NoResponse: true}
+	}
+	for _, rt := range req.Topics {
+		st := kmsg.NewProduceResponseTopic()
+		st.Topic = rt.Topic
+		for _, rp := range rt.Partitions {
+			sp := kmsg.NewProduceResponseTopicPartition()
+			sp.Partition, sp.ErrorCode = rp.Partition, code
+			sp.BaseOffset, sp.LogAppendTime, sp.LogStartOffset = -1, -1, -1
+			st.Partitions = append(st.Partitions, sp)
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	return ready(resp)
 }

@@ -5,11 +5,7 @@ package broker
 // The response lists exactly the versions registered by the handler files,
 // so no client is told about a version Samsa cannot serve, with one
 // exception Kafka 4 makes too (KAFKA-18659): Produce is listed from v0
-// although only v3+ is served. librdkafka releases of the Kafka 3 era
-// (Debian's 2.0.2 among them) decide whether the broker takes gzip, snappy
-// and lz4 by asking whether it supports Produce v0, and otherwise silently
-// send those batches uncompressed. Clients pick the highest shared version,
-// and a v0-v2 Produce is still refused (Supported).
+// although only v3+ takes records; see 00_produce.go.
 //
 // An unknown (newer) request version is answered in v0 with
 // UNSUPPORTED_VERSION and the same list, so the client can retry with a
@@ -40,11 +36,7 @@ func (b *Broker) handleAPIVersions(r *request, kreq kmsg.Request) network.Reply 
 func (b *Broker) fillAPIVersions(r *request, resp *kmsg.ApiVersionsResponse) {
 	for _, key := range supportedKeys() {
 		e := apis[key]
-		minVersion := e.min
-		if key == int16(kmsg.Produce) {
-			minVersion = 0
-		}
-		resp.ApiKeys = append(resp.ApiKeys, kmsg.ApiVersionsResponseApiKey{ApiKey: key, MinVersion: minVersion, MaxVersion: e.max})
+		resp.ApiKeys = append(resp.ApiKeys, kmsg.ApiVersionsResponseApiKey{ApiKey: key, MinVersion: e.min, MaxVersion: e.max})
 	}
 	resp.SupportedFeatures = []kmsg.ApiVersionsResponseSupportedFeature{
 		{Name: "metadata.version", MinVersion: metadata.MetadataVersionMin, MaxVersion: metadata.MetadataVersionLatest},

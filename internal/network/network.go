@@ -223,7 +223,12 @@ func (c *conn) run(ctx context.Context) {
 		defer close(writerDone)
 		c.write()
 	}()
-	err := c.read(ctx)
+	// Requests parked in the writer (a long-poll fetch, a produce waiting
+	// for durability) end as soon as the connection does, not at their
+	// own deadline.
+	connCtx, cancel := context.WithCancel(ctx)
+	err := c.read(connCtx)
+	cancel()
 	close(c.replies)
 	<-writerDone
 	c.nc.Close()

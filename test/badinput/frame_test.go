@@ -128,16 +128,15 @@ func TestUnknownAPIKey(t *testing.T) {
 // TestUnsupportedVersion: a version outside what the broker serves (below
 // Kafka 4's baseline or above the newest) closes the connection for every
 // API but ApiVersions (Kafka's SocketServer: "Received request api key …
-// with version … which is not enabled"). Produce v0-v2 are listed in
-// ApiVersions for old librdkafka releases yet refused the same way; the
-// header of 18_api_versions.go says why.
+// with version … which is not enabled"). Produce v0-v2, listed for old
+// librdkafka releases, are answered instead (TestProduceRemovedVersions).
 func TestUnsupportedVersion(t *testing.T) {
 	e := newFrameEnv(t)
 	cases := []struct {
 		key     kmsg.Key
 		version int16
 	}{
-		{kmsg.Produce, 2}, {kmsg.Produce, 13}, {kmsg.Produce, 99},
+		{kmsg.Produce, 13}, {kmsg.Produce, 99},
 		{kmsg.Fetch, 3}, {kmsg.Fetch, 18}, {kmsg.Fetch, 99},
 		{kmsg.Metadata, 13}, {kmsg.Metadata, -1},
 	}

@@ -267,3 +267,26 @@ func TestDecompressionBombs(t *testing.T) {
 		})
 	}
 }
+
+// TestProduceRemovedVersions: Produce v0-v2 are listed in ApiVersions (as
+// Kafka 4 lists them, for old librdkafka releases) but carry message
+// formats Kafka 4 no longer stores; each partition gets UNSUPPORTED_VERSION
+// and the connection stays open, with one log line.
+func TestProduceRemovedVersions(t *testing.T) {
+	e := newEnv(t)
+	for _, version := range []int16{0, 1, 2} {
+		t.Run(fmt.Sprintf("v%d", version), func(t *testing.T) {
+			m := e.mark(t)
+			r := e.dial(t)
+			req := produceRequest(badTopic, -1, map[int32][]byte{0: []byte("old message set")})
+			req.SetVersion(version)
+			resp := r.roundTrip(req).(*kmsg.ProduceResponse)
+			if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 ||
+				resp.Topics[0].Partitions[0].ErrorCode != kerr.UnsupportedVersion.Code {
+				t.Fatalf("response %+v, want UNSUPPORTED_VERSION for the partition", resp.Topics)
+			}
+			r.roundTrip(kmsg.NewPtrApiVersionsRequest())
+			e.after(t, m, 1, r.local(), "refused produce of a removed version")
+		})
+	}
+}
