@@ -408,6 +408,18 @@ func (b *Broker) ForListener(listener, mechanism, key string) Value {
 	return b.values[key]
 }
 
+// DataDirs are every directory that must carry meta.properties: the log
+// directories, then the metadata log directory when it is not one of them.
+func (b *Broker) DataDirs() []string {
+	dirs := append([]string(nil), b.LogDirs...)
+	for _, d := range dirs {
+		if d == b.MetadataLogDir {
+			return dirs
+		}
+	}
+	return append(dirs, b.MetadataLogDir)
+}
+
 // Static returns a copy of the static configuration (server.properties,
 // environment, overrides) the broker was built from.
 func (b *Broker) Static() map[string]string { return copyMap(b.layers.static) }

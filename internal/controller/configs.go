@@ -31,35 +31,19 @@ type configChange struct {
 // dynamic configs of topics and brokers. Each resource succeeds or fails
 // alone; all successful ones commit in one entry.
 func (c *Controller) IncrementalAlterConfigs(ctx context.Context, req *kmsg.IncrementalAlterConfigsRequest) *kmsg.IncrementalAlterConfigsResponse {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	resp := req.ResponseKind().(*kmsg.IncrementalAlterConfigsResponse)
-	im := c.images()
-	var records []metadata.Record
-	var ok []int
-	for _, r := range req.Resources {
+	alters := make([]resourceAlter, len(req.Resources))
+	for i, r := range req.Resources {
+		alters[i] = resourceAlter{typ: int8(r.ResourceType), name: r.ResourceName}
+		for _, cfg := range r.Configs {
+			alters[i].changes = append(alters[i].changes, configChange{name: cfg.Name, op: int8(cfg.Op), value: cfg.Value})
+		}
+	}
+	for i, err := range c.alterConfigs(ctx, alters, false, req.ValidateOnly) {
 		rr := kmsg.NewIncrementalAlterConfigsResponseResource()
-		rr.ResourceType, rr.ResourceName = r.ResourceType, r.ResourceName
-		changes := make([]configChange, len(r.Configs))
-		for i, cfg := range r.Configs {
-			changes[i] = configChange{name: cfg.Name, op: int8(cfg.Op), value: cfg.Value}
-		}
-		recs, err := c.alterResource(im, int8(r.ResourceType), r.ResourceName, changes, false)
+		rr.ResourceType, rr.ResourceName = req.Resources[i].ResourceType, req.Resources[i].ResourceName
 		rr.ErrorCode, rr.ErrorMessage = codeAndMessage(err)
-		if err == nil {
-			records = append(records, recs...)
-			ok = append(ok, len(resp.Resources))
-		}
 		resp.Resources = append(resp.Resources, rr)
-	}
-	if req.ValidateOnly {
-		return resp
-	}
-	if err := c.commit(ctx, records); err != nil {
-		code, msg := codeAndMessage(err)
-		for _, i := range ok {
-			resp.Resources[i].ErrorCode, resp.Resources[i].ErrorMessage = code, msg
-		}
 	}
 	return resp
 }
@@ -67,37 +51,55 @@ func (c *Controller) IncrementalAlterConfigs(ctx context.Context, req *kmsg.Incr
 // AlterConfigs replaces the whole set of dynamic configs of each resource
 // (the legacy, non-incremental API).
 func (c *Controller) AlterConfigs(ctx context.Context, req *kmsg.AlterConfigsRequest) *kmsg.AlterConfigsResponse {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	resp := req.ResponseKind().(*kmsg.AlterConfigsResponse)
-	im := c.images()
-	var records []metadata.Record
-	var ok []int
-	for _, r := range req.Resources {
+	alters := make([]resourceAlter, len(req.Resources))
+	for i, r := range req.Resources {
+		alters[i] = resourceAlter{typ: int8(r.ResourceType), name: r.ResourceName}
+		for _, cfg := range r.Configs {
+			alters[i].changes = append(alters[i].changes, configChange{name: cfg.Name, op: opSet, value: cfg.Value})
+		}
+	}
+	for i, err := range c.alterConfigs(ctx, alters, true, req.ValidateOnly) {
 		rr := kmsg.NewAlterConfigsResponseResource()
-		rr.ResourceType, rr.ResourceName = r.ResourceType, r.ResourceName
-		changes := make([]configChange, len(r.Configs))
-		for i, cfg := range r.Configs {
-			changes[i] = configChange{name: cfg.Name, op: opSet, value: cfg.Value}
-		}
-		recs, err := c.alterResource(im, int8(r.ResourceType), r.ResourceName, changes, true)
+		rr.ResourceType, rr.ResourceName = req.Resources[i].ResourceType, req.Resources[i].ResourceName
 		rr.ErrorCode, rr.ErrorMessage = codeAndMessage(err)
-		if err == nil {
-			records = append(records, recs...)
-			ok = append(ok, len(resp.Resources))
-		}
 		resp.Resources = append(resp.Resources, rr)
 	}
-	if req.ValidateOnly {
-		return resp
-	}
-	if err := c.commit(ctx, records); err != nil {
-		code, msg := codeAndMessage(err)
-		for _, i := range ok {
-			resp.Resources[i].ErrorCode, resp.Resources[i].ErrorMessage = code, msg
+	return resp
+}
+
+// resourceAlter is the requested changes to one resource.
+type resourceAlter struct {
+	typ     int8
+	name    string
+	changes []configChange
+}
+
+// alterConfigs validates each resource's changes and commits the valid
+// ones together (unless validateOnly); it returns each resource's error.
+func (c *Controller) alterConfigs(ctx context.Context, alters []resourceAlter, replace, validateOnly bool) []error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	im := c.images()
+	errs := make([]error, len(alters))
+	var records []metadata.Record
+	for i, a := range alters {
+		var recs []metadata.Record
+		if recs, errs[i] = c.alterResource(im, a.typ, a.name, a.changes, replace); errs[i] == nil {
+			records = append(records, recs...)
 		}
 	}
-	return resp
+	if validateOnly {
+		return errs
+	}
+	if err := c.commit(ctx, records); err != nil {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+	}
+	return errs
 }
 
 // alterResource validates the changes to one resource and returns the

@@ -16,18 +16,6 @@ import (
 // look alike.
 const DefaultClusterID = "5L6g3nShT-eMCtK--X86sw"
 
-// dataDirs are every directory that must carry meta.properties: the log
-// directories and the metadata log directory.
-func dataDirs(cfg *config.Broker) []string {
-	dirs := append([]string(nil), cfg.LogDirs...)
-	for _, d := range dirs {
-		if d == cfg.MetadataLogDir {
-			return dirs
-		}
-	}
-	return append(dirs, cfg.MetadataLogDir)
-}
-
 // standalone reports whether a node is its own whole quorum: a combined
 // node whose voters are itself alone (or who names no voters, the dynamic
 // quorum of `kafka-storage format --standalone`). Such a node may format
@@ -48,14 +36,14 @@ func standalone(cfg *config.Broker) bool {
 // Format writes meta.properties into every data directory of cfg; see
 // storage.FormatDirs.
 func Format(cfg *config.Broker, clusterID string, ignoreFormatted bool) ([]storage.FormatResult, error) {
-	return storage.FormatDirs(dataDirs(cfg), cfg.MetadataLogDir, clusterID, cfg.NodeID, ignoreFormatted)
+	return storage.FormatDirs(cfg.DataDirs(), cfg.MetadataLogDir, clusterID, cfg.NodeID, ignoreFormatted)
 }
 
 // ensureFormatted checks that every data directory is formatted for this
 // node and cluster, formatting a standalone node's directories on first
 // start. It returns the cluster id and the log directories' ids.
 func ensureFormatted(cfg *config.Broker, envClusterID string, log *slog.Logger) (string, []metadata.Uuid, error) {
-	dirs := dataDirs(cfg)
+	dirs := cfg.DataDirs()
 	metas := map[string]storage.MetaProperties{}
 	var missing []string
 	for _, dir := range dirs {

@@ -99,11 +99,7 @@ func runFormat(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Cluster ID string %s does not appear to be a valid UUID: Input string with prefix `%s` is too short to be decoded as a base64 UUID\n", clusterID, clusterID)
 		return 1
 	}
-	dirs := append([]string(nil), cfg.LogDirs...)
-	if !contains(dirs, cfg.MetadataLogDir) {
-		dirs = append(dirs, cfg.MetadataLogDir)
-	}
-	formatted, err := storage.FormatDirs(dirs, cfg.MetadataLogDir, clusterID, cfg.NodeID, r.Has("ignore-formatted"))
+	formatted, err := storage.FormatDirs(cfg.DataDirs(), cfg.MetadataLogDir, clusterID, cfg.NodeID, r.Has("ignore-formatted"))
 	version := metadata.MetadataVersionName(metadata.MetadataVersionLatest)
 	for _, f := range formatted {
 		kind := "data"
@@ -158,10 +154,7 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	dirs := append([]string(nil), cfg.LogDirs...)
-	if !contains(dirs, cfg.MetadataLogDir) {
-		dirs = append(dirs, cfg.MetadataLogDir)
-	}
+	dirs := cfg.DataDirs()
 	var found, problems []string
 	var meta *storage.MetaProperties
 	for _, d := range dirs {
@@ -221,15 +214,6 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 func loadConfig(file string) (*config.Broker, error) {
 	cfg, _, err := config.Load(config.Sources{File: file})
 	return cfg, err
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func plural(n int, one, many string) string {
