@@ -15,6 +15,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"samsa/internal/coordinator/group"
 	"samsa/internal/metadata"
 	"samsa/internal/network"
 	"samsa/internal/replica"
@@ -54,6 +55,11 @@ type Config struct {
 	Voters []Voter
 	// Configs describes topic and broker configurations.
 	Configs ConfigDescriber
+
+	// The group coordinator's topic, created on first use.
+	OffsetsTopicPartitions        int32 // offsets.topic.num.partitions
+	OffsetsTopicReplicationFactor int16 // offsets.topic.replication.factor
+	OffsetsTopicSegmentBytes      int32 // offsets.topic.segment.bytes
 }
 
 // Voter is one controller of the quorum.
@@ -80,11 +86,12 @@ type Broker struct {
 	images     func() *metadata.Image
 	replicas   *replica.Manager
 	controller Controller
+	groups     *group.Coordinator
 	sessions   *fetchSessions
 }
 
 // New returns a broker. images returns the latest metadata image.
-func New(cfg Config, images func() *metadata.Image, replicas *replica.Manager, controller Controller) *Broker {
+func New(cfg Config, images func() *metadata.Image, replicas *replica.Manager, controller Controller, groups *group.Coordinator) *Broker {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -99,7 +106,7 @@ func New(cfg Config, images func() *metadata.Image, replicas *replica.Manager, c
 	}
 	return &Broker{
 		cfg: cfg, log: cfg.Logger, images: images, replicas: replicas,
-		controller: controller, sessions: newFetchSessions(1000),
+		controller: controller, groups: groups, sessions: newFetchSessions(1000),
 	}
 }
 

@@ -195,6 +195,16 @@ func (pa *Pending) finish(res AppendResult, err error) {
 // length of the fsync (stable pages), and one write covers every batch
 // that arrived during the previous fsync.
 func (p *Partition) Append(batch []byte, produceVersion int16, now time.Time) (*Pending, error) {
+	return p.append(batch, produceVersion, record.OriginClient, now)
+}
+
+// AppendInternal appends a batch that a coordinator built for its
+// internal topic; it is held to the coordinator's rules, not a client's.
+func (p *Partition) AppendInternal(batch []byte, now time.Time) (*Pending, error) {
+	return p.append(batch, 0, record.OriginCoordinator, now)
+}
+
+func (p *Partition) append(batch []byte, produceVersion int16, origin record.Origin, now time.Time) (*Pending, error) {
 	if err := p.failed(); err != nil {
 		return nil, err
 	}
@@ -208,6 +218,7 @@ func (p *Partition) Append(batch []byte, produceVersion int16, now time.Time) (*
 		MaxMessageBytes:      cfg.MaxMessageBytes,
 		Compacted:            cfg.Compacted,
 		ProduceVersion:       produceVersion,
+		Origin:               origin,
 	}
 	info, err := record.Validate(batch, opts)
 	if err != nil {

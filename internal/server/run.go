@@ -155,7 +155,11 @@ func (s *Server) serve(runCtx context.Context) {
 		ControllerListeners:      s.cfg.ControllerListenerNames,
 		Voters:                   voters,
 		Configs:                  s,
-	}, s.loader.Current, s.replicas, s.controller)
+
+		OffsetsTopicPartitions:        s.cfg.Groups.OffsetsTopicPartitions,
+		OffsetsTopicReplicationFactor: s.cfg.Groups.OffsetsTopicReplicationFactor,
+		OffsetsTopicSegmentBytes:      s.cfg.Groups.OffsetsTopicSegmentBytes,
+	}, s.loader.Current, s.replicas, s.controller, s.groups)
 	s.goRun(func() { s.net.Serve(runCtx, b) })
 }
 
@@ -183,6 +187,9 @@ func (s *Server) Close() error {
 		s.wg.Wait()
 		if s.net != nil {
 			s.net.Close()
+		}
+		if s.groups != nil {
+			s.groups.Close()
 		}
 		if s.replicas != nil {
 			errs = append(errs, s.replicas.Close())

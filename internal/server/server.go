@@ -18,6 +18,7 @@ import (
 
 	"samsa/internal/config"
 	"samsa/internal/controller"
+	"samsa/internal/coordinator/group"
 	"samsa/internal/metadata"
 	"samsa/internal/network"
 	"samsa/internal/quorum"
@@ -42,6 +43,7 @@ type Server struct {
 	quorum     *quorum.Node
 	controller *controller.Controller
 	replicas   *replica.Manager
+	groups     *group.Coordinator
 	lifecycle  *lifecycle
 	net        *network.Server
 	dynamic    *dynamicConfig
@@ -93,6 +95,7 @@ func Start(ctx context.Context, opts Options) (_ *Server, err error) {
 	if err := s.openReplicas(runCtx); err != nil {
 		return nil, err
 	}
+	s.startGroups()
 	if err := s.registerBroker(ctx, runCtx, dirIDs); err != nil {
 		return nil, err
 	}
