@@ -87,7 +87,7 @@ func New(cfg Config, images func() *metadata.Image, logs func(partition int32) (
 		Images:       images,
 		Now:          cfg.Now,
 		WriteTimeout: cfg.OffsetCommitTimeout,
-		OnLoad:       func(op *coordinator.Op) { op.State().(*State).scheduleExpiry(op) },
+		OnLoad:       func(op *coordinator.Op) { op.State().(*State).onLoaded(op) },
 	})
 	return c
 }

@@ -95,6 +95,13 @@ func (st *State) offsetCommit(op *coordinator.Op, req *kmsg.OffsetCommitRequest,
 		reply(fill(func(string, int32) int16 { return errorCode(err) }))
 		return
 	}
+	// A classic member's commit keeps its session alive as a heartbeat
+	// does (Kafka's OffsetMetadataManager.commitOffset).
+	if g, ok := st.groups[req.Group].(interface {
+		OnOffsetCommit(op *coordinator.Op, memberID string)
+	}); ok {
+		g.OnOffsetCommit(op, req.MemberID)
+	}
 	im := st.sh.Images()
 	codes := map[topicPartition]int16{}
 	now := op.Now().UnixMilli()

@@ -88,6 +88,21 @@ func (st *State) Replay(r coordinator.Record) error {
 	return nil
 }
 
+// loadHooks run, in registration order, once a partition has loaded: each
+// group type starts what its replayed groups need that records do not
+// hold (session timers). Files register theirs in init.
+var loadHooks []func(st *State, op *coordinator.Op)
+
+func registerLoadHook(fn func(st *State, op *coordinator.Op)) { loadHooks = append(loadHooks, fn) }
+
+// onLoaded is the first operation of a loaded shard.
+func (st *State) onLoaded(op *coordinator.Op) {
+	st.scheduleExpiry(op)
+	for _, fn := range loadHooks {
+		fn(st, op)
+	}
+}
+
 // groupIDs returns every group the partition knows, by membership records
 // or by offsets, sorted.
 func (st *State) groupIDs() []string {
