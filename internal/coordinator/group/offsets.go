@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"samsa/internal/coordinator"
+	"samsa/internal/metadata"
 )
 
 // maxGroupIDBytes bounds group ids: the length of a non-flexible protocol
@@ -102,6 +103,7 @@ func (st *State) offsetCommit(op *coordinator.Op, req *kmsg.OffsetCommitRequest,
 	}); ok {
 		g.OnOffsetCommit(op, req.MemberID)
 	}
+	checkPartition := st.commitPartitionCheck(req)
 	im := st.sh.Images()
 	codes := map[topicPartition]int16{}
 	now := op.Now().UnixMilli()
@@ -121,6 +123,10 @@ func (st *State) offsetCommit(op *coordinator.Op, req *kmsg.OffsetCommitRequest,
 			case p.Metadata != nil && len(*p.Metadata) > st.cfg.OffsetMetadataMaxBytes:
 				codes[tp] = kerr.OffsetMetadataTooLarge.Code
 			default:
+				if err := checkPartition(mt.ID, p.Partition); err != nil {
+					codes[tp] = errorCode(err)
+					continue
+				}
 				v := kmsg.NewOffsetCommitValue()
 				v.Offset, v.CommitTimestamp, v.LeaderEpoch = p.Offset, now, -1
 				if req.Version >= 6 {
@@ -141,6 +147,21 @@ func (st *State) offsetCommit(op *coordinator.Op, req *kmsg.OffsetCommitRequest,
 			return errorCode(err)
 		}))
 	})
+}
+
+// commitPartitionCheck returns the per-partition check of a commit the
+// group accepted: consumer group members committing at an older epoch may
+// commit only partitions they held since then (KIP-1251).
+func (st *State) commitPartitionCheck(req *kmsg.OffsetCommitRequest) func(topic metadata.Uuid, partition int32) error {
+	g, ok := st.groups[req.Group].(interface {
+		ValidateOffsetCommitPartition(memberID string, epoch int32, topic metadata.Uuid, partition int32) error
+	})
+	if !ok {
+		return func(metadata.Uuid, int32) error { return nil }
+	}
+	return func(topic metadata.Uuid, partition int32) error {
+		return g.ValidateOffsetCommitPartition(req.MemberID, req.Generation, topic, partition)
+	}
 }
 
 // validateCommit checks the committer against the group: a member of the
