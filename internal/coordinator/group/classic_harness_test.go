@@ -121,7 +121,7 @@ func newTestClock() *testClock {
 	return c
 }
 
-func (c *testClock) now() time.Time         { return time.UnixMilli(c.ms.Load()) }
+func (c *testClock) now() time.Time          { return time.UnixMilli(c.ms.Load()) }
 func (c *testClock) advance(d time.Duration) { c.ms.Add(d.Milliseconds()) }
 
 // classicHarness runs a group coordinator over one in-memory partition of
