@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Samsa test on a machine with Go: installs the real Kafka
-# clients the interop tests drive (Debian packages), vets, runs the whole
-# suite with the race detector, then runs each fuzz target briefly.
+# clients the interop tests drive (Debian packages, KafkaJS from npm),
+# vets, runs the whole suite with the race detector, then runs each fuzz
+# target briefly.
 #
 #   FUZZTIME=30s scripts/test.sh    # longer fuzzing
 set -euo pipefail
@@ -18,6 +19,14 @@ if ((${#missing[@]})); then
 	echo "installing ${missing[*]}"
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# KafkaJS for the consumer-group interop tests, exactly as its lock file
+# says; again only when the lock file changed since the last install.
+kafkajs=test/interop/kafkajs
+if [ ! -d "$kafkajs/node_modules" ] || [ "$kafkajs/package-lock.json" -nt "$kafkajs/node_modules/.package-lock.json" ]; then
+	echo "installing KafkaJS (npm ci in $kafkajs)"
+	(cd "$kafkajs" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 go mod download
