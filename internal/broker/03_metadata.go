@@ -114,6 +114,12 @@ func (b *Broker) metadataResponse(r *request, req *kmsg.MetadataRequest, topics 
 
 func (b *Broker) lookupTopic(im *metadata.Image, rt kmsg.MetadataRequestTopic) kmsg.MetadataResponseTopic {
 	if rt.Topic == nil {
+		// v12+ may name a topic by id alone (KIP-516); consumers of the
+		// consumer group protocol do, to name the topics of their
+		// assignments.
+		if t, ok := im.TopicByID(metadata.Uuid(rt.TopicID)); ok && rt.TopicID != [16]byte{} {
+			return topicMetadata(t)
+		}
 		mt := kmsg.NewMetadataResponseTopic()
 		mt.TopicID = rt.TopicID
 		mt.ErrorCode = kerr.UnknownTopicID.Code
