@@ -337,11 +337,11 @@ func (h *goMemberSaramaHandler) ConsumeClaim(s sarama.ConsumerGroupSession, clai
 				return nil
 			}
 			h.out.record(msg.Partition, msg.Offset, msg.Value)
-			s.MarkMessage(msg, "")
-			if !h.ctl.stopCommits.Load() {
-				// Synchronous; a failure arrives on Errors.
-				s.Commit()
+			if h.ctl.stopCommits.Load() {
+				continue // not even marked: sarama commits marks on its own at a session's end
 			}
+			s.MarkMessage(msg, "")
+			s.Commit() // synchronous; a failure arrives on Errors
 		case <-s.Context().Done():
 			return nil
 		}

@@ -118,6 +118,9 @@ type grpMemberConfig struct {
 	Reset string `json:"reset"`
 	// Client picks the Go client of a Go member.
 	Client string `json:"client,omitempty"`
+	// label names the member in the test's records when the client ID
+	// is not unique: a static member restarted keeps its client ID.
+	label string
 }
 
 // grpEvent is one line a member wrote, stamped by the test.
@@ -309,7 +312,11 @@ func (r *grpRun) config(name, group string) grpMemberConfig {
 func (r *grpRun) start(cfg grpMemberConfig) *grpMember {
 	r.t.Helper()
 	cmd := r.c.command(r.t, cfg)
-	m := &grpMember{name: cfg.Name, cfg: cfg, cmd: cmd, stderr: &grpTail{}, done: make(chan struct{})}
+	label := cfg.Name
+	if cfg.label != "" {
+		label = cfg.label
+	}
+	m := &grpMember{name: label, cfg: cfg, cmd: cmd, stderr: &grpTail{}, done: make(chan struct{})}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		r.t.Fatal(err)
@@ -930,6 +937,7 @@ func (r *grpRun) checkRevocations(mode grpMode, before, after map[int32]string, 
 			continue
 		}
 		revoked, assigned := r.partitionsOf(name, "revoked", from), r.partitionsOf(name, "assigned", from)
+		r.t.Logf("%s (%v): had %v, has %v; revoked %v, assigned %v", name, mode, had, has, revoked, assigned)
 		if mode == grpEager {
 			if missing := grpMinus(had, revoked); len(missing) > 0 {
 				r.t.Errorf("%s (eager) revoked %v going from %v to %v, want all it had", name, revoked, had, has)
@@ -1156,9 +1164,10 @@ func (r *grpRun) checkReadSince(from int, member string, want []grpPO) {
 }
 
 // grpStatic restarts a static member (group.instance.id) within its
-// session timeout: the group must not rebalance. The other member is
-// neither revoked nor assigned anything, the restarted member gets its
-// old partitions back under the same instance ID, and no record is read
+// session timeout: the group must not rebalance. The restarted process
+// (same client ID, labelled a2 here) replaces the old member under a new
+// member ID, as in Kafka, and gets the old partitions back; the other
+// member is neither revoked nor assigned anything; no record is read
 // twice.
 func grpStatic(t *testing.T, c *grpClient, n grpBroker) {
 	r := grpNewRun(t, c, n, "static", 4)
@@ -1171,6 +1180,8 @@ func grpStatic(t *testing.T, c *grpClient, n grpBroker) {
 	a := r.start(cfg("a", "instance-a"))
 	r.start(cfg("b", "instance-b"))
 	owners := r.waitStable(group, false, "a", "b")
+	r.waitView("a", grpOwned(owners, "a"))
+	r.waitView("b", grpOwned(owners, "b"))
 	before, err := r.describe(group, false)
 	if err != nil {
 		t.Fatal(err)
@@ -1184,27 +1195,29 @@ func grpStatic(t *testing.T, c *grpClient, n grpBroker) {
 	if v, err := r.describe(group, false); err != nil || v.state != "Stable" || v.memberIDs["a"] != before.memberIDs["a"] {
 		t.Errorf("after the static member closed: state %q, members %v (err %v); want Stable with a still in (%s)", v.state, v.memberIDs, err, before.memberIDs["a"])
 	}
-	r.start(cfg("a2", "instance-a"))
-	after := r.waitStable(group, false, "a2", "b")
-	for p, m := range owners {
-		want := m
-		if m == "a" {
-			want = "a2"
-		}
-		if after[p] != want {
-			t.Errorf("partition %d went from %s to %s across the static restart, want %s", p, m, after[p], want)
-		}
+	restarted := cfg("a", "instance-a")
+	restarted.label = "a2"
+	r.start(restarted)
+	r.waitReplaced(group, "a", before.memberIDs["a"])
+	after := r.waitStable(group, false, "a", "b")
+	if !maps.Equal(after, owners) {
+		t.Errorf("the static restart moved partitions: owners %v, then %v", owners, after)
 	}
 	v, err := r.describe(group, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.instances["a2"] != "instance-a" || v.instances["b"] != "instance-b" || v.memberIDs["b"] != before.memberIDs["b"] {
-		t.Errorf("after the static restart: instances %v member IDs %v; want a2 as instance-a, b unchanged (%s)", v.instances, v.memberIDs, before.memberIDs["b"])
+	if v.instances["a"] != "instance-a" || v.instances["b"] != "instance-b" || v.memberIDs["b"] != before.memberIDs["b"] {
+		t.Errorf("after the static restart: instances %v member IDs %v; want a as instance-a, b unchanged (%s)", v.instances, v.memberIDs, before.memberIDs["b"])
 	}
+	r.waitView("a2", grpOwned(owners, "a"))
 	pos = r.produce("after", 2)
 	r.waitRead(pos)
-	r.checkOnce(pos, after)
+	labels := map[int32]string{}
+	for p, m := range owners {
+		labels[p] = map[string]string{"a": "a2", "b": "b"}[m]
+	}
+	r.checkOnce(pos, labels)
 	if ev := r.eventsOf("b", "", from); slices.ContainsFunc(ev, func(e grpEvent) bool {
 		return e.Ev == "assigned" || e.Ev == "revoked" || e.Ev == "lost"
 	}) {
@@ -1212,6 +1225,23 @@ func grpStatic(t *testing.T, c *grpClient, n grpBroker) {
 	}
 	r.checkAllReadOnce(nil)
 	r.checkValues()
+}
+
+// waitReplaced waits until the member with a client ID has a member ID
+// other than old: a static member's restart has joined.
+func (r *grpRun) waitReplaced(group, client, old string) {
+	r.t.Helper()
+	deadline := time.Now().Add(grpWait)
+	for {
+		v, err := r.describe(group, false)
+		if err == nil && v.memberIDs[client] != "" && v.memberIDs[client] != old {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("the restarted static member %s never replaced member %s: %+v (err %v)", client, old, v, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // grpBrokerKill kills the broker with SIGKILL under a group: the offsets
