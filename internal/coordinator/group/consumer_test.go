@@ -482,3 +482,36 @@ func cgtRandomRun(t *testing.T, seed uint64) {
 		t.Fatalf("settled with %d of %d partitions owned, sizes %v", owned, total, sizes)
 	}
 }
+
+// TestConsumerGroupListAndDelete: a consumer group lists with its type
+// and state, cannot be deleted while it has members, and is deleted with
+// its records once empty, so a restart does not bring it back.
+func TestConsumerGroupListAndDelete(t *testing.T) {
+	cl := newCGTCluster(t, nil)
+	cl.topic("t", 2)
+	join := cgtJoin("g", "a", "t")
+	join.ServerAssignor = func(s string) *string { return &s }("range")
+	r := cl.heartbeat(join)
+	cgtWant(t, "join", r.ErrorCode, nil)
+	d := cl.c.ConsumerGroupDescribe(cl.ctx(), &kmsg.ConsumerGroupDescribeRequest{Groups: []string{"g"}})
+	if d.Groups[0].AssignorName != "range" {
+		t.Fatalf("assignor: %q", d.Groups[0].AssignorName)
+	}
+	list := cl.c.ListGroups(cl.ctx(), &kmsg.ListGroupsRequest{Version: 5, TypesFilter: []string{"consumer"}})
+	if len(list.Groups) != 1 || list.Groups[0].GroupType != "consumer" || list.Groups[0].ProtocolType != "consumer" {
+		t.Fatalf("list: %+v", list.Groups)
+	}
+	del := cl.c.DeleteGroups(cl.ctx(), &kmsg.DeleteGroupsRequest{Groups: []string{"g"}})
+	cgtWant(t, "delete with members", del.Groups[0].ErrorCode, kerr.NonEmptyGroup)
+	cl.heartbeat(cgtBeat("g", "a", cgLeaveEpoch, nil))
+	if v := cl.snapshot("g"); v.State != "Empty" {
+		t.Fatalf("after leaving: %+v", v)
+	}
+	del = cl.c.DeleteGroups(cl.ctx(), &kmsg.DeleteGroupsRequest{Groups: []string{"g"}})
+	cgtWant(t, "delete empty", del.Groups[0].ErrorCode, nil)
+	cl.restart()
+	if v := cl.snapshot("g"); v.Exists {
+		t.Fatalf("deleted group came back: %+v", v)
+	}
+	cgtWant(t, "heartbeat to the deleted group", cl.heartbeat(cgtBeat("g", "a", 1, nil)).ErrorCode, kerr.GroupIDNotFound)
+}
