@@ -105,10 +105,12 @@ type consumerGroup struct {
 	staticMembers map[string]string           // instance id → member id
 	owners        map[cgPartition]cgPartOwner // who holds each partition now
 
-	// checkedImage is the metadata image the subscription was last
-	// checked against, so a heartbeat recomputes it only after a change.
-	checkedImage *metadata.Image
-	regexes      map[string]*regexp.Regexp
+	// checkedOffset is the offset of the metadata image the subscription
+	// was last checked against (when checked), so a heartbeat recomputes
+	// it only after a change.
+	checked       bool
+	checkedOffset int64
+	regexes       map[string]*regexp.Regexp
 }
 
 // cgPartOwner is the member holding a partition (assigned or pending

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -182,9 +183,9 @@ func (st *State) cgHeartbeat(op *coordinator.Op, client cgClient, req *kmsg.Cons
 	if memberID == "" {
 		memberID = metadata.NewUuid().String() // v0: the coordinator names the member
 	}
-	if g != nil && len(g.members) >= st.cfg.ConsumerMaxSize && g.members[memberID] == nil {
+	if g != nil && len(g.members) >= st.cfg.consumerMaxSize() && g.members[memberID] == nil {
 		return fmt.Errorf("the consumer group has reached its maximum capacity of %d members: %w",
-			st.cfg.ConsumerMaxSize, kerr.GroupMaxSizeReached)
+			st.cfg.consumerMaxSize(), kerr.GroupMaxSizeReached)
 	}
 	member, replaced, err := cgResolveMember(g, memberID, req)
 	if err != nil {
@@ -228,7 +229,7 @@ func (st *State) cgHeartbeat(op *coordinator.Op, client cgClient, req *kmsg.Cons
 
 	resp.MemberID = &memberID
 	resp.MemberEpoch = m.epoch
-	resp.HeartbeatIntervalMillis = int32(st.cfg.ConsumerHeartbeatInterval.Milliseconds())
+	resp.HeartbeatIntervalMillis = int32(st.cfg.consumerHeartbeatInterval().Milliseconds())
 	// The assignment goes back on a join, on a full request (sent after
 	// errors, so a lost response cannot leave the member behind), and
 	// whenever it changed.
@@ -390,13 +391,13 @@ func cgMemberValueEqual(a, b *cgMemberValue) bool {
 // pointer comparison; a coordinator that just loaded checks once.
 func (st *State) cgRefreshEpoch(op *coordinator.Op, g *consumerGroup, bump bool) {
 	im := st.sh.Images()
-	if bump || g.checkedImage != im {
+	if bump || !g.checked || g.checkedOffset != im.Offset() {
 		topics := g.subscribedTopics(im)
 		if !cgSubscriptionEqual(topics, g.subscription) {
 			op.Write(cgPartitionMetadataRecord(g.id, topics))
 			bump = true
 		}
-		g.checkedImage = im
+		g.checked, g.checkedOffset = true, im.Offset()
 	}
 	if bump {
 		op.Write(cgMetadataRecord(g.id, g.epoch+1))
@@ -424,6 +425,11 @@ func (g *consumerGroup) subscribedTopics(im *metadata.Image) []cgTopicMetadata {
 		}
 		if re := g.regex(m.subscribedRegex); re != nil && !slices.Contains(regexes, re) {
 			regexes = append(regexes, re)
+		}
+	}
+	for expr, re := range g.regexes {
+		if !slices.Contains(regexes, re) {
+			delete(g.regexes, expr) // no member subscribes with it any more
 		}
 	}
 	if len(regexes) > 0 {
@@ -603,7 +609,7 @@ func (st *State) cgFence(op *coordinator.Op, g *consumerGroup, m *consumerMember
 	if topics := g.subscribedTopics(im); !cgSubscriptionEqual(topics, g.subscription) {
 		op.Write(cgPartitionMetadataRecord(g.id, topics))
 	}
-	g.checkedImage = im
+	g.checked, g.checkedOffset = true, im.Offset()
 	op.Write(cgMetadataRecord(g.id, g.epoch+1))
 	op.Cancel(cgSessionKey(g.id, m.id))
 	op.Cancel(cgRebalanceKey(g.id, m.id))
@@ -622,7 +628,7 @@ func cgRebalanceKey(group, member string) string {
 // cgScheduleSession (re)starts a member's session: without a heartbeat
 // for group.consumer.session.timeout.ms it is removed.
 func (st *State) cgScheduleSession(op *coordinator.Op, group, member string) {
-	op.Schedule(cgSessionKey(group, member), st.cfg.ConsumerSessionTimeout, func(op *coordinator.Op) {
+	op.Schedule(cgSessionKey(group, member), st.cfg.consumerSessionTimeout(), func(op *coordinator.Op) {
 		st := op.State().(*State)
 		if g := st.cgGroup(group); g != nil && g.members[member] != nil {
 			st.cgFence(op, g, g.members[member], "its session expired")
@@ -642,6 +648,34 @@ func (st *State) cgScheduleRebalance(op *coordinator.Op, group string, m *consum
 			st.cgFence(op, g, g.members[member], "it did not revoke its partitions within its rebalance timeout")
 		}
 	})
+}
+
+// Kafka's defaults of the group.consumer settings, for a Config that
+// leaves them unset.
+const (
+	cgDefaultSessionTimeout    = 45 * time.Second
+	cgDefaultHeartbeatInterval = 5 * time.Second
+)
+
+func (c *Config) consumerSessionTimeout() time.Duration {
+	if c.ConsumerSessionTimeout <= 0 {
+		return cgDefaultSessionTimeout
+	}
+	return c.ConsumerSessionTimeout
+}
+
+func (c *Config) consumerHeartbeatInterval() time.Duration {
+	if c.ConsumerHeartbeatInterval <= 0 {
+		return cgDefaultHeartbeatInterval
+	}
+	return c.ConsumerHeartbeatInterval
+}
+
+func (c *Config) consumerMaxSize() int {
+	if c.ConsumerMaxSize <= 0 {
+		return math.MaxInt32
+	}
+	return c.ConsumerMaxSize
 }
 
 // cgDefaultRebalanceTimeout stands in for a rebalance timeout a member
