@@ -33,6 +33,9 @@ func clientHost(addr net.Addr) string {
 	var ip net.IP
 	switch a := addr.(type) {
 	case *net.TCPAddr:
+		if a == nil {
+			return ""
+		}
 		ip = a.IP
 	case nil:
 		return ""

@@ -121,10 +121,10 @@ func (s classicState) validPrevious(from classicState) bool {
 	}
 }
 
-// joinWaiter is a parked JoinGroup.
+// joinWaiter is a parked JoinGroup; its identity tells a later callback
+// whether the join it meant is still the one parked.
 type joinWaiter struct {
-	version int16
-	reply   func(*kmsg.JoinGroupResponse)
+	reply func(*kmsg.JoinGroupResponse)
 }
 
 // syncWaiter is a parked SyncGroup of a generation.

@@ -98,7 +98,7 @@ func (st *State) classicJoin(op *coordinator.Op, req *kmsg.JoinGroupRequest, cli
 		reply(errResp)
 		return
 	}
-	w := &joinWaiter{version: req.Version, reply: reply}
+	w := &joinWaiter{reply: reply}
 	switch {
 	case !st.acceptJoiningMember(g, req.MemberID):
 		if m, ok := g.members[req.MemberID]; ok {
