@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -29,6 +30,48 @@ func TestGroupsFranzGo(t *testing.T) { grpSuite(t, goMemberClient("franz-go")) }
 func TestGroupsSarama(t *testing.T) { grpSuite(t, goMemberClient("sarama")) }
 
 func TestGroupsKafkaGo(t *testing.T) { grpSuite(t, goMemberClient("kafka-go")) }
+
+// TestGroupsConfluentKafkaGo runs confluent-kafka-go v2 (librdkafka 2.11,
+// whose KIP-848 consumer Debian's 2.0.2 lacks) as members: a program of its
+// own, confluentgomember, so that cgo stays out of this package.
+func TestGroupsConfluentKafkaGo(t *testing.T) {
+	grpSuite(t, &grpClient{
+		name:    "confluent-kafka-go",
+		require: func(t *testing.T) { goConfluentMember(t) },
+		command: func(t *testing.T, cfg grpMemberConfig) *exec.Cmd {
+			return exec.Command(goConfluentMember(t), grpJSON(t, cfg))
+		},
+		assignEvents: true, revokeEvents: true, revokeOnClose: true,
+		cooperative: true, static: true, consumerProtocol: true, staticConsumerProtocol: true,
+	})
+}
+
+var (
+	goConfluentOnce sync.Once
+	goConfluentPath string
+	goConfluentErr  error
+)
+
+// goConfluentMember builds confluentgomember once per test process.
+func goConfluentMember(t *testing.T) string {
+	t.Helper()
+	goConfluentOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "samsa-confluentgomember-")
+		if err != nil {
+			goConfluentErr = err
+			return
+		}
+		goConfluentPath = filepath.Join(dir, "confluentgomember")
+		out, err := exec.Command("go", "build", "-o", goConfluentPath, "samsa/test/interop/confluentgomember").CombinedOutput()
+		if err != nil {
+			goConfluentErr = fmt.Errorf("go build confluentgomember: %v\n%s", err, out)
+		}
+	})
+	if goConfluentErr != nil {
+		t.Fatal(goConfluentErr)
+	}
+	return goConfluentPath
+}
 
 // goMemberEnv holds a member's configuration (JSON) in a child process.
 const goMemberEnv = "SAMSA_INTEROP_GROUP_MEMBER"
@@ -62,6 +105,11 @@ func goMemberClient(name string) *grpClient {
 	case "franz-go":
 		c.assignEvents, c.revokeEvents, c.revokeOnClose = true, true, true
 		c.cooperative, c.static, c.consumerProtocol = true, true, true
+		// Not staticConsumerProtocol: franz-go 1.22.3 leaves a KIP-848
+		// group as a static member (epoch -2) without its instance ID,
+		// which Kafka refuses (INVALID_REQUEST, "InstanceId can't be
+		// null"), so the member stays until its session expires and its
+		// restart meets UNRELEASED_INSTANCE_ID.
 	case "sarama":
 		// Sarama has cooperative-sticky since 1.46 and static membership
 		// (Consumer.Group.InstanceId).

@@ -92,8 +92,8 @@ type grpClient struct {
 	// static: the client sets group.instance.id (KIP-345).
 	static bool
 	// consumerProtocol: the client speaks KIP-848's
-	// ConsumerGroupHeartbeat.
-	consumerProtocol bool
+	// ConsumerGroupHeartbeat; staticConsumerProtocol: with an instance ID.
+	consumerProtocol, staticConsumerProtocol bool
 }
 
 // grpMemberConfig is what a member process is told, as JSON.
@@ -155,6 +155,9 @@ type grpRun struct {
 	prod       *kgo.Client
 	cl         *kgo.Client // requests and admin
 	adm        *kadm.Client
+
+	// logs returns the broker's output, when the broker is a process.
+	logs func() string
 
 	mu       sync.Mutex
 	events   []grpEvent
@@ -234,7 +237,8 @@ func grpSuite(t *testing.T, c *grpClient) {
 		{"cooperative-sticky", func(t *testing.T) { grpMembership(t, c, n, grpCooperative) }, c.cooperative},
 		{"kip-848", func(t *testing.T) { grpMembership(t, c, n, grpConsumer) }, c.consumerProtocol},
 		{"second-group-restart-lag", func(t *testing.T) { grpTutorial(t, c, n) }, true},
-		{"static-membership", func(t *testing.T) { grpStatic(t, c, n) }, c.static},
+		{"static-membership", func(t *testing.T) { grpStatic(t, c, n, false) }, c.static},
+		{"static-kip-848", func(t *testing.T) { grpStatic(t, c, n, true) }, c.staticConsumerProtocol},
 		{"broker-kill-9", func(t *testing.T) { grpBrokerKill(t, c) }, true},
 	}
 	// Subtests run from goroutines rather than with t.Parallel, which
@@ -260,6 +264,9 @@ type grpBroker interface{ Addr() string }
 func grpNewRun(t *testing.T, c *grpClient, n grpBroker, topic string, partitions int32) *grpRun {
 	t.Helper()
 	r := &grpRun{t: t, addr: n.Addr(), c: c, topic: topic, partitions: partitions, produced: map[grpPO]string{}}
+	if l, ok := n.(interface{ Logs() string }); ok {
+		r.logs = l.Logs
+	}
 	// Uncompressed: KafkaJS reads snappy only with a codec plugin.
 	r.prod = r.client(kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.ProducerBatchCompression(kgo.NoCompression()))
@@ -281,6 +288,13 @@ func grpNewRun(t *testing.T, c *grpClient, n grpBroker, topic string, partitions
 		}
 		if t.Failed() {
 			t.Logf("what the members did:\n%s", r.report())
+			if r.logs != nil {
+				words := []string{topic}
+				for _, m := range r.members {
+					words = append(words, m.cfg.Group)
+				}
+				t.Logf("what the broker said of %v:\n%s", words, grpIndent(grpGrep(r.logs(), words, 60)))
+			}
 		}
 	})
 	return r
@@ -559,6 +573,17 @@ func (r *grpRun) report() string {
 		}
 	}
 	return b.String()
+}
+
+// grpGrep returns the last max lines of s that mention one of words.
+func grpGrep(s string, words []string, max int) string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		if slices.ContainsFunc(words, func(w string) bool { return strings.Contains(line, w) }) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out[len(out)-min(len(out), max):], "\n")
 }
 
 func grpIndent(s string) string {
@@ -1169,20 +1194,26 @@ func (r *grpRun) checkReadSince(from int, member string, want []grpPO) {
 // member ID, as in Kafka, and gets the old partitions back; the other
 // member is neither revoked nor assigned anything; no record is read
 // twice.
-func grpStatic(t *testing.T, c *grpClient, n grpBroker) {
-	r := grpNewRun(t, c, n, "static", 4)
-	const group = "static"
+func grpStatic(t *testing.T, c *grpClient, n grpBroker, consumer bool) {
+	group := "static"
+	if consumer {
+		group = "static-kip848"
+	}
+	r := grpNewRun(t, c, n, group, 4)
 	cfg := func(name, instance string) grpMemberConfig {
 		cfg := r.config(name, group)
 		cfg.InstanceID = instance
+		if consumer {
+			cfg.Protocol, cfg.Assignor = "consumer", "uniform"
+		}
 		return cfg
 	}
 	a := r.start(cfg("a", "instance-a"))
 	r.start(cfg("b", "instance-b"))
-	owners := r.waitStable(group, false, "a", "b")
+	owners := r.waitStable(group, consumer, "a", "b")
 	r.waitView("a", grpOwned(owners, "a"))
 	r.waitView("b", grpOwned(owners, "b"))
-	before, err := r.describe(group, false)
+	before, err := r.describe(group, consumer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1192,18 +1223,24 @@ func grpStatic(t *testing.T, c *grpClient, n grpBroker) {
 
 	from := r.mark()
 	r.close(a) // a static member does not leave the group when it closes
-	if v, err := r.describe(group, false); err != nil || v.state != "Stable" || v.memberIDs["a"] != before.memberIDs["a"] {
-		t.Errorf("after the static member closed: state %q, members %v (err %v); want Stable with a still in (%s)", v.state, v.memberIDs, err, before.memberIDs["a"])
+	// A KIP-848 group reconciles until the member is back: its epoch (-2,
+	// away) is not the assignment's.
+	wantState := "Stable"
+	if consumer {
+		wantState = "Reconciling"
+	}
+	if v, err := r.describe(group, consumer); err != nil || v.state != wantState || v.memberIDs["a"] != before.memberIDs["a"] {
+		t.Errorf("after the static member closed: state %q, members %v (err %v); want %s with a still in (%s)", v.state, v.memberIDs, err, wantState, before.memberIDs["a"])
 	}
 	restarted := cfg("a", "instance-a")
 	restarted.label = "a2"
 	r.start(restarted)
-	r.waitReplaced(group, "a", before.memberIDs["a"])
-	after := r.waitStable(group, false, "a", "b")
+	r.waitReplaced(group, consumer, "a", before.memberIDs["a"])
+	after := r.waitStable(group, consumer, "a", "b")
 	if !maps.Equal(after, owners) {
 		t.Errorf("the static restart moved partitions: owners %v, then %v", owners, after)
 	}
-	v, err := r.describe(group, false)
+	v, err := r.describe(group, consumer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1229,11 +1266,11 @@ func grpStatic(t *testing.T, c *grpClient, n grpBroker) {
 
 // waitReplaced waits until the member with a client ID has a member ID
 // other than old: a static member's restart has joined.
-func (r *grpRun) waitReplaced(group, client, old string) {
+func (r *grpRun) waitReplaced(group string, consumer bool, client, old string) {
 	r.t.Helper()
 	deadline := time.Now().Add(grpWait)
 	for {
-		v, err := r.describe(group, false)
+		v, err := r.describe(group, consumer)
 		if err == nil && v.memberIDs[client] != "" && v.memberIDs[client] != old {
 			return
 		}
