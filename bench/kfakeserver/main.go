@@ -3,8 +3,10 @@
 // benchmark (bench/run) compares Samsa with. One broker listens on
 // 127.0.0.1:<port>; with -data-dir it persists to that directory
 // (kfake.DataDir), and -sync adds an fsync per produced batch
-// (kfake.SyncWrites). It prints "listening on <addr>" once the broker
-// accepts connections and serves until SIGTERM or SIGINT.
+// (kfake.SyncWrites); each -config key=value sets a broker config
+// (kfake.BrokerConfigs), such as group.consumer.session.timeout.ms. It
+// prints "listening on <addr>" once the broker accepts connections and
+// serves until SIGTERM or SIGINT.
 package main
 
 import (
@@ -12,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -21,6 +24,15 @@ func main() {
 	port := flag.Int("port", 9092, "port to listen on (127.0.0.1)")
 	dataDir := flag.String("data-dir", "", "persist the cluster to this directory")
 	sync := flag.Bool("sync", false, "fsync every produced batch (needs -data-dir)")
+	configs := map[string]string{}
+	flag.Func("config", "broker config key=value (repeatable)", func(kv string) error {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("want key=value, got %q", kv)
+		}
+		configs[k] = v
+		return nil
+	})
 	flag.Parse()
 	if *sync && *dataDir == "" {
 		fmt.Fprintln(os.Stderr, "kfakeserver: -sync needs -data-dir")
@@ -32,6 +44,9 @@ func main() {
 	}
 	if *sync {
 		opts = append(opts, kfake.SyncWrites())
+	}
+	if len(configs) > 0 {
+		opts = append(opts, kfake.BrokerConfigs(configs))
 	}
 	// Signals are caught before the cluster starts so that a SIGTERM sent
 	// right after the "listening" line still closes it cleanly.

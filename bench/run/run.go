@@ -5,40 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"samsa/bench/internal/brokerproc"
 )
-
-// binaries are the programs the benchmark runs.
-type binaries struct {
-	samsa string
-	kfake string
-}
-
-// buildBinaries builds samsa and kfakeserver into dir from the module in
-// the working directory, or takes them from -bin.
-func buildBinaries(ctx context.Context, o *options, dir string) (binaries, error) {
-	if o.binDir != "" {
-		b := binaries{samsa: filepath.Join(o.binDir, "samsa"), kfake: filepath.Join(o.binDir, "kfakeserver")}
-		for _, p := range []string{b.samsa, b.kfake} {
-			if _, err := os.Stat(p); err != nil {
-				return b, fmt.Errorf("-bin: %w", err)
-			}
-		}
-		return b, nil
-	}
-	b := binaries{samsa: filepath.Join(dir, "samsa"), kfake: filepath.Join(dir, "kfakeserver")}
-	for pkg, out := range map[string]string{"./cmd/samsa": b.samsa, "./bench/kfakeserver": b.kfake} {
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			return b, fmt.Errorf("go build %s (run from the repository root): %w\n%s", pkg, err, msg)
-		}
-	}
-	return b, nil
-}
 
 func run(ctx context.Context, o *options) error {
 	binDir, err := os.MkdirTemp("", "samsa-bench-bin-")
@@ -46,7 +18,7 @@ func run(ctx context.Context, o *options) error {
 		return err
 	}
 	defer os.RemoveAll(binDir)
-	bins, err := buildBinaries(ctx, o, binDir)
+	bins, err := brokerproc.Build(ctx, o.binDir, binDir)
 	if err != nil {
 		return err
 	}
@@ -79,7 +51,7 @@ func run(ctx context.Context, o *options) error {
 
 // runRound runs every workload on every target, the target order rotated
 // by round.
-func runRound(ctx context.Context, o *options, bins binaries, round int, tick time.Duration) ([]runResult, error) {
+func runRound(ctx context.Context, o *options, bins brokerproc.Binaries, round int, tick time.Duration) ([]runResult, error) {
 	var out []runResult
 	n := len(o.targets)
 	for _, wname := range o.workloads {

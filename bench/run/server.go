@@ -11,180 +11,42 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
+	"samsa/bench/internal/brokerproc"
 )
 
 // target is one broker configuration under test.
 type target struct {
 	name    string
-	command func(o *options, bins binaries, dataDir string) []string
+	command func(o *options, bins brokerproc.Binaries, dataDir string) []string
 }
 
 var allTargets = []string{"samsa-pagecache", "samsa-fsync", "kfake-datadir", "kfake-sync"}
 
 var targetByName = map[string]target{
-	"samsa-pagecache": {"samsa-pagecache", func(o *options, b binaries, dir string) []string {
+	"samsa-pagecache": {"samsa-pagecache", func(o *options, b brokerproc.Binaries, dir string) []string {
 		return samsaCommand(o, b, dir, "log.write.caching=true")
 	}},
-	"samsa-fsync": {"samsa-fsync", func(o *options, b binaries, dir string) []string {
+	"samsa-fsync": {"samsa-fsync", func(o *options, b brokerproc.Binaries, dir string) []string {
 		return samsaCommand(o, b, dir)
 	}},
-	"kfake-datadir": {"kfake-datadir", func(o *options, b binaries, dir string) []string {
-		return []string{b.kfake, "-port", strconv.Itoa(o.port), "-data-dir", dir}
+	"kfake-datadir": {"kfake-datadir", func(o *options, b brokerproc.Binaries, dir string) []string {
+		return []string{b.Kfake, "-port", strconv.Itoa(o.port), "-data-dir", dir}
 	}},
-	"kfake-sync": {"kfake-sync", func(o *options, b binaries, dir string) []string {
-		return []string{b.kfake, "-port", strconv.Itoa(o.port), "-data-dir", dir, "-sync"}
+	"kfake-sync": {"kfake-sync", func(o *options, b brokerproc.Binaries, dir string) []string {
+		return []string{b.Kfake, "-port", strconv.Itoa(o.port), "-data-dir", dir, "-sync"}
 	}},
 }
 
-func samsaCommand(o *options, b binaries, dir string, extra ...string) []string {
-	overrides := []string{
-		"log.dirs=" + dir,
-		fmt.Sprintf("listeners=PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d", o.port, o.port+1),
-		fmt.Sprintf("advertised.listeners=PLAINTEXT://127.0.0.1:%d", o.port),
-	}
-	overrides = append(append(overrides, extra...), o.overrides...)
-	args := []string{b.samsa, "server"}
-	for _, ov := range overrides {
-		args = append(args, "--override", ov)
-	}
-	return args
-}
-
-// server is a running broker process.
-type server struct {
-	cmd    *exec.Cmd
-	stderr *bytes.Buffer
-	exited chan struct{} // closed when the process has exited
-	err    error         // Wait's result, valid after exited
-	addr   string
+func samsaCommand(o *options, b brokerproc.Binaries, dir string, extra ...string) []string {
+	return brokerproc.SamsaArgs(b.Samsa, o.port, dir, append(extra, o.overrides...)...)
 }
 
 // startServer starts the target on an empty dataDir and waits until it
-// answers metadata requests; a process that exits or stays silent for
-// 60 s is an error carrying its output.
-func startServer(ctx context.Context, o *options, bins binaries, t target, dataDir string) (*server, error) {
-	argv := t.command(o, bins, dataDir)
-	cmd := exec.Command(argv[0], argv[1:]...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", t.name, err)
-	}
-	s := &server{cmd: cmd, stderr: &out, exited: make(chan struct{}), addr: fmt.Sprintf("127.0.0.1:%d", o.port)}
-	go func() { s.err = cmd.Wait(); close(s.exited) }()
-	if err := s.waitReady(ctx); err != nil {
-		s.stop()
-		return nil, fmt.Errorf("%s did not start (%s): %w\n--- its output ---\n%s", t.name, strings.Join(argv, " "), err, tail(out.String()))
-	}
-	return s, nil
-}
-
-func (s *server) waitReady(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(s.addr))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	for {
-		reqCtx, reqCancel := context.WithTimeout(ctx, 2*time.Second)
-		_, err := kadm.NewClient(cl).BrokerMetadata(reqCtx)
-		reqCancel()
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-s.exited:
-			return fmt.Errorf("exited: %v", s.err)
-		case <-ctx.Done():
-			return fmt.Errorf("no metadata answer within 60 s: %w", err)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
-// createTopic makes the benchmark topic and waits until every partition
-// has a leader that answers ListOffsets.
-func (s *server) createTopic(ctx context.Context, topic string, partitions int32) error {
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(s.addr))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
-	for {
-		err := tryCreate(ctx, adm, topic, partitions)
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("create topic %s: %w", topic, err)
-		case <-s.exited:
-			return fmt.Errorf("server exited while creating the topic: %v", s.err)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
-func tryCreate(ctx context.Context, adm *kadm.Client, topic string, partitions int32) error {
-	resp, err := adm.CreateTopic(ctx, partitions, 1, nil, topic)
-	if err == nil && resp.Err != nil && !errors.Is(resp.Err, kerr.TopicAlreadyExists) {
-		err = resp.Err
-	}
-	if err != nil {
-		return err
-	}
-	offsets, err := adm.ListEndOffsets(ctx, topic)
-	if err != nil {
-		return err
-	}
-	ready := 0
-	offsets.Each(func(o kadm.ListedOffset) {
-		if o.Err == nil {
-			ready++
-		}
-	})
-	if ready != int(partitions) {
-		return fmt.Errorf("%d of %d partitions ready", ready, partitions)
-	}
-	return nil
-}
-
-// stop sends SIGTERM and waits up to 30 s, then kills; it reports a
-// server that had to be killed or had already died.
-func (s *server) stop() error {
-	select {
-	case <-s.exited:
-		return fmt.Errorf("server had exited during the run: %v\n%s", s.err, tail(s.stderr.String()))
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-		return nil
-	case <-time.After(30 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-		return errors.New("server ignored SIGTERM for 30 s and was killed")
-	}
-}
-
-func tail(s string) string {
-	const max = 4000
-	if len(s) > max {
-		return "…" + s[len(s)-max:]
-	}
-	return s
+// answers metadata requests.
+func startServer(ctx context.Context, o *options, bins brokerproc.Binaries, t target, dataDir string) (*brokerproc.Server, error) {
+	return brokerproc.Start(ctx, t.name, t.command(o, bins, dataDir), fmt.Sprintf("127.0.0.1:%d", o.port))
 }
 
 // cpuSampler records a process's CPU time (utime+stime) every 100 ms.

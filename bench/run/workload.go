@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"samsa/bench/internal/brokerproc"
 )
 
 type workload struct {
@@ -72,13 +74,13 @@ type runResult struct {
 
 // runTools runs the producer and the consumer together against addr and
 // returns their results.
-func runTools(ctx context.Context, o *options, bins binaries, w workload, addr, dir string) (*producerResult, *consumerResult, error) {
+func runTools(ctx context.Context, o *options, bins brokerproc.Binaries, w workload, addr, dir string) (*producerResult, *consumerResult, error) {
 	total := o.warmup + o.measure
 	prodJSON, consJSON := filepath.Join(dir, "producer.json"), filepath.Join(dir, "consumer.json")
-	consumer := exec.CommandContext(ctx, bins.samsa, "consumer-perf-test", "--bootstrap-server", addr,
+	consumer := exec.CommandContext(ctx, bins.Samsa, "consumer-perf-test", "--bootstrap-server", addr,
 		"--topic", benchTopic, "--messages", "1000000000000", "--no-group", "--timeout", "60000",
 		"--duration-ms", ms(total+time.Second), "--json-result", consJSON)
-	producer := exec.CommandContext(ctx, bins.samsa, "producer-perf-test", "--topic", benchTopic,
+	producer := exec.CommandContext(ctx, bins.Samsa, "producer-perf-test", "--topic", benchTopic,
 		"--num-records", "1000000000000", "--record-size", strconv.Itoa(w.recordSize),
 		"--throughput", strconv.FormatFloat(w.throughput, 'f', -1, 64),
 		"--warmup-ms", ms(o.warmup), "--duration-ms", ms(total), "--json-result", prodJSON,
@@ -94,10 +96,10 @@ func runTools(ctx context.Context, o *options, bins binaries, w workload, addr, 
 	prodErr := producer.Run()
 	consErr := consumer.Wait()
 	if prodErr != nil {
-		return nil, nil, fmt.Errorf("producer-perf-test: %w\n%s", prodErr, tail(prodOut.String()))
+		return nil, nil, fmt.Errorf("producer-perf-test: %w\n%s", prodErr, brokerproc.Tail(prodOut.String()))
 	}
 	if consErr != nil {
-		return nil, nil, fmt.Errorf("consumer-perf-test: %w\n%s", consErr, tail(consOut.String()))
+		return nil, nil, fmt.Errorf("consumer-perf-test: %w\n%s", consErr, brokerproc.Tail(consOut.String()))
 	}
 	var pr producerResult
 	var cr consumerResult
@@ -108,7 +110,7 @@ func runTools(ctx context.Context, o *options, bins binaries, w workload, addr, 
 		return nil, nil, err
 	}
 	if pr.Steady == nil || pr.Steady.Records == 0 || pr.Errors > 0 {
-		return nil, nil, fmt.Errorf("producer had no steady-state window or failed sends (errors %d):\n%s", pr.Errors, tail(prodOut.String()))
+		return nil, nil, fmt.Errorf("producer had no steady-state window or failed sends (errors %d):\n%s", pr.Errors, brokerproc.Tail(prodOut.String()))
 	}
 	return &pr, &cr, nil
 }
@@ -128,7 +130,7 @@ func readJSON(path string, v any) error {
 
 // runOne is one (round, workload, target) run on a fresh server and an
 // empty data directory.
-func runOne(ctx context.Context, o *options, bins binaries, round int, w workload, t target, tick time.Duration) (*runResult, error) {
+func runOne(ctx context.Context, o *options, bins brokerproc.Binaries, round int, w workload, t target, tick time.Duration) (*runResult, error) {
 	dir, err := os.MkdirTemp(o.dataRoot, "samsa-bench-"+t.name+"-")
 	if err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
@@ -143,7 +145,7 @@ func runOne(ctx context.Context, o *options, bins binaries, round int, w workloa
 		return nil, err
 	}
 	res, runErr := measureRun(ctx, o, bins, srv, w, resultDir, tick)
-	if stopErr := srv.stop(); runErr == nil && stopErr != nil {
+	if stopErr := srv.Stop(); runErr == nil && stopErr != nil {
 		runErr = fmt.Errorf("%s: %w", t.name, stopErr)
 	}
 	if runErr != nil {
@@ -153,12 +155,12 @@ func runOne(ctx context.Context, o *options, bins binaries, round int, w workloa
 	return res, nil
 }
 
-func measureRun(ctx context.Context, o *options, bins binaries, srv *server, w workload, dir string, tick time.Duration) (*runResult, error) {
-	if err := srv.createTopic(ctx, benchTopic, 6); err != nil {
+func measureRun(ctx context.Context, o *options, bins brokerproc.Binaries, srv *brokerproc.Server, w workload, dir string, tick time.Duration) (*runResult, error) {
+	if err := srv.CreateTopic(ctx, benchTopic, 6); err != nil {
 		return nil, err
 	}
-	sampler := startCPUSampler(srv.cmd.Process.Pid, tick)
-	pr, cr, err := runTools(ctx, o, bins, w, srv.addr, dir)
+	sampler := startCPUSampler(srv.Pid(), tick)
+	pr, cr, err := runTools(ctx, o, bins, w, srv.Addr(), dir)
 	samples := sampler.finish()
 	if err != nil {
 		return nil, err
