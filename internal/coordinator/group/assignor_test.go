@@ -222,3 +222,29 @@ func cgtWithCurrent(spec *cgAssignSpec, current map[string]cgAssignment) *cgAssi
 	}
 	return next
 }
+
+// BenchmarkAssignors assigns 10 topics of 100 partitions to 100 members,
+// sticky from the previous assignment with one member replaced, as a
+// rebalance after a member leaves and another joins.
+func BenchmarkAssignors(b *testing.B) {
+	partitions := map[metadata.Uuid]int32{}
+	var topics []metadata.Uuid
+	for i := 0; i < 10; i++ {
+		id := metadata.Uuid{byte(i + 1)}
+		partitions[id], topics = 100, append(topics, id)
+	}
+	var members []cgAssignMember
+	for i := 0; i < 100; i++ {
+		members = append(members, cgAssignMember{id: fmt.Sprintf("m%03d", i), topics: topics})
+	}
+	for _, a := range []consumerAssignor{uniformAssignor{}, rangeAssignor{}} {
+		spec := cgtSpec(partitions, members...)
+		next := cgtWithCurrent(spec, a.assign(spec))
+		next.members[0].id, next.members[0].current = "new", nil
+		b.Run(a.name(), func(b *testing.B) {
+			for b.Loop() {
+				a.assign(next)
+			}
+		})
+	}
+}
