@@ -476,9 +476,12 @@ func (r *grpRun) produce(phase string, perPartition int) []grpPO {
 
 // readers returns, for each position, the members that read it, in the
 // order they did.
-func (r *grpRun) readers() map[grpPO][]string {
+func (r *grpRun) readers() map[grpPO][]string { return r.readersSince(0) }
+
+// readersSince is readers for the reads at or after the mark from.
+func (r *grpRun) readersSince(from int) map[grpPO][]string {
 	out := map[grpPO][]string{}
-	for _, e := range r.eventsOf("", "record", 0) {
+	for _, e := range r.eventsOf("", "record", from) {
 		po := grpPO{e.Partition, e.Offset}
 		out[po] = append(out[po], e.member)
 	}
@@ -488,9 +491,16 @@ func (r *grpRun) readers() map[grpPO][]string {
 // waitRead waits until every position has been read by some member.
 func (r *grpRun) waitRead(pos []grpPO) {
 	r.t.Helper()
+	r.waitReadSince(0, pos)
+}
+
+// waitReadSince waits until every position has been read by some member
+// after the mark from.
+func (r *grpRun) waitReadSince(from int, pos []grpPO) {
+	r.t.Helper()
 	deadline := time.Now().Add(grpWait)
 	for {
-		read := r.readers()
+		read := r.readersSince(from)
 		var missing []grpPO
 		for _, po := range pos {
 			if len(read[po]) == 0 {
@@ -1114,7 +1124,7 @@ func grpTutorial(t *testing.T, c *grpClient, n grpBroker) {
 		from := r.mark()
 		m := r.start(r.config(group+"-first", group))
 		r.waitStable(group, false, group+"-first")
-		r.waitRead(old)
+		r.waitReadSince(from, old)
 		r.waitCommitted(group, r.ends())
 		r.close(m)
 		r.checkReadSince(from, group+"-first", old)
@@ -1156,7 +1166,7 @@ func grpTutorial(t *testing.T, c *grpClient, n grpBroker) {
 		name := g.group + "-restarted"
 		m := r.start(r.config(name, g.group))
 		r.waitStable(g.group, false, name)
-		r.waitRead(g.want)
+		r.waitReadSince(from, g.want)
 		r.waitCommitted(g.group, ends)
 		r.checkLag(g.group, ends, ends, name)
 		r.close(m)
