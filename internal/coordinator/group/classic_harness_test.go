@@ -128,7 +128,7 @@ func (c *testClock) advance(d time.Duration) { c.ms.Add(d.Milliseconds()) }
 // __consumer_offsets (so every group shares one shard), as the broker
 // does, with a topic "t" of 4 partitions to commit offsets for.
 type classicHarness struct {
-	t     *testing.T
+	t     testing.TB
 	cfg   Config
 	log   *classicLog
 	clock *testClock
@@ -136,7 +136,7 @@ type classicHarness struct {
 	c     *Coordinator
 }
 
-func newClassicHarness(t *testing.T, tweak func(*Config)) *classicHarness {
+func newClassicHarness(t testing.TB, tweak func(*Config)) *classicHarness {
 	t.Helper()
 	h := &classicHarness{t: t, log: &classicLog{}, clock: newTestClock()}
 	h.cfg = Config{
@@ -407,7 +407,7 @@ func runWrite(t *testing.T, h *classicHarness, key, value []byte) {
 }
 
 // eventually polls cond until it holds or a few seconds pass.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {
