@@ -170,16 +170,49 @@ func (rt *Runtime) Close() {
 	}
 }
 
-// unload drops a failed shard so that a later image starts it afresh.
-func (rt *Runtime) unload(sh *Shard, err error) {
+// unload drops a failed shard. After a failed write its state holds
+// records the log does not, so it is replaced at once by a shard that
+// reloads the partition from what is in the log (reload); a shard whose
+// load failed is not, to avoid a loop on a broken log: a later metadata
+// change retries it.
+//
+// unload runs on the shard's goroutine, which then exits; the reload
+// starts only once the shard's other writes have settled (run), so the
+// new shard loads every record the old one got into the log.
+func (rt *Runtime) unload(sh *Shard, err error, reload bool) {
 	rt.mu.Lock()
 	if rt.shards[sh.partition] == sh {
 		delete(rt.shards, sh.partition)
 	}
 	rt.mu.Unlock()
-	rt.log.Error("coordinator shard unloaded after a failed write; it reloads on the next metadata change",
-		"topic", rt.cfg.Topic, "partition", sh.partition, "err", err)
+	sh.reload = reload
 	sh.stop()
+	if reload {
+		rt.log.Error("coordinator shard reloading after a failed write", "topic", rt.cfg.Topic, "partition", sh.partition, "err", err)
+	} else {
+		rt.log.Error("coordinator shard unloaded; it loads again on the next metadata change",
+			"topic", rt.cfg.Topic, "partition", sh.partition, "err", err)
+	}
+}
+
+// restart replaces a shard that unloaded itself, if this broker still
+// leads its partition at the same epoch and nothing replaced it yet.
+func (rt *Runtime) restart(old *Shard) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.closed || rt.shards[old.partition] != nil {
+		return
+	}
+	t, ok := rt.cfg.Images().Topic(rt.cfg.Topic)
+	if !ok || int(old.partition) >= len(t.Partitions) {
+		return
+	}
+	if p := t.Partitions[old.partition]; p.Leader != rt.cfg.BrokerID || p.LeaderEpoch != old.epoch {
+		return
+	}
+	next := newShard(rt, old.partition, old.epoch, old.lg)
+	rt.shards[old.partition] = next
+	go next.run()
 }
 
 // Submit runs fn on the shard of partition, after the operations submitted
@@ -241,7 +274,11 @@ type Shard struct {
 	mu     sync.Mutex
 	loaded bool
 
+	// writers counts the goroutines waiting for writes to settle.
+	writers sync.WaitGroup
+
 	// Owned by the shard goroutine.
+	reload   bool                // replace the shard once it has stopped
 	inflight *write              // the newest write, done or not
 	pending  map[*write]struct{} // writes not yet durable
 	timers   map[string]*timer
@@ -308,12 +345,18 @@ func (sh *Shard) post(fn func()) {
 }
 
 func (sh *Shard) run() {
+	defer func() {
+		if sh.reload {
+			sh.writers.Wait()
+			sh.rt.restart(sh)
+		}
+	}()
 	defer close(sh.done)
 	defer sh.failInflight()
 	defer sh.stopTimers()
 	if err := sh.load(); err != nil {
 		sh.rt.log.Error("loading coordinator partition failed", "topic", sh.rt.cfg.Topic, "partition", sh.partition, "err", err)
-		sh.rt.unload(sh, err)
+		sh.rt.unload(sh, err, false)
 		return
 	}
 	for {
@@ -476,7 +519,9 @@ func (sh *Shard) commit(op *Op) {
 		return
 	}
 	deadline := time.Now().Add(sh.rt.cfg.WriteTimeout)
+	sh.writers.Add(1)
 	go func() {
+		defer sh.writers.Done()
 		err := pending.Wait(context.Background(), deadline)
 		sh.post(func() { sh.complete(w, err) })
 	}()
@@ -495,7 +540,7 @@ func (sh *Shard) complete(w *write, err error) {
 	}
 	w.callbacks = nil
 	if err != nil {
-		sh.rt.unload(sh, err)
+		sh.rt.unload(sh, err, true)
 	}
 }
 

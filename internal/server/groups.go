@@ -35,6 +35,7 @@ func (s *Server) startGroups() {
 		OffsetsRetention:              g.OffsetsRetention,
 		OffsetsRetentionCheckInterval: g.OffsetsRetentionCheckInterval,
 		OffsetCommitTimeout:           g.OffsetCommitTimeout,
+		MaxBatchBytes:                 int(s.cfg.LogDefaults.MaxMessageBytes),
 	}, s.loader.Current, s.offsetsLog)
 	s.groups.OnImage(nil, s.loader.Subscribe(s.groups.OnImage))
 }

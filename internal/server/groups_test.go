@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,5 +74,40 @@ func TestSimpleGroupOffsets(t *testing.T) {
 	fetched, err := adm.FetchOffsets(ctx, "simple")
 	if err != nil || len(fetched) != 0 {
 		t.Fatalf("offsets after delete: %v %+v", err, fetched)
+	}
+}
+
+// TestOversizedCommitRefused: a commit whose records exceed what one batch
+// of __consumer_offsets may hold is refused whole with
+// INVALID_COMMIT_OFFSET_SIZE, and the group's partition keeps serving.
+func TestOversizedCommitRefused(t *testing.T) {
+	s := startNode(t, t.TempDir())
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	adm := kadm.NewClient(client(t, s))
+	if _, err := adm.CreateTopic(ctx, 400, 1, nil, "wide"); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("m", 4000)
+	var offs kadm.Offsets
+	for p := int32(0); p < 400; p++ {
+		offs.Add(kadm.Offset{Topic: "wide", Partition: p, At: 1, LeaderEpoch: -1, Metadata: big})
+	}
+	resp, err := adm.CommitOffsets(ctx, "g", offs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(resp.Error(), kerr.InvalidCommitOffsetSize) {
+		t.Fatalf("oversized commit: %v", resp.Error())
+	}
+	var small kadm.Offsets
+	small.Add(kadm.Offset{Topic: "wide", Partition: 0, At: 9, LeaderEpoch: -1})
+	if resp, err := adm.CommitOffsets(ctx, "g", small); err != nil || resp.Error() != nil {
+		t.Fatalf("commit after the refused one: %v %v", err, resp.Error())
+	}
+	fetched, err := adm.FetchOffsets(ctx, "g")
+	if o, _ := fetched.Lookup("wide", 0); err != nil || o.At != 9 || len(fetched["wide"]) != 1 {
+		t.Fatalf("offsets: %v %+v", err, fetched)
 	}
 }

@@ -55,6 +55,9 @@ type Config struct {
 	OffsetsRetention              time.Duration // offsets.retention.minutes
 	OffsetsRetentionCheckInterval time.Duration // offsets.retention.check.interval.ms
 	OffsetCommitTimeout           time.Duration // offsets.commit.timeout.ms
+	// MaxBatchBytes is the largest batch __consumer_offsets takes
+	// (message.max.bytes).
+	MaxBatchBytes int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -76,6 +79,9 @@ func New(cfg Config, images func() *metadata.Image, logs func(partition int32) (
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.MaxBatchBytes <= 0 {
+		cfg.MaxBatchBytes = 1048588
 	}
 	c := &Coordinator{cfg: cfg, log: cfg.Logger, images: images}
 	c.rt = coordinator.New(coordinator.Config{

@@ -12,6 +12,13 @@ import (
 	"samsa/internal/metadata"
 )
 
+// Bounds of a record batch's size beyond its keys and values: the batch
+// header, and a record's own fields at their largest.
+const (
+	recordBatchOverhead = 61
+	recordOverhead      = 21
+)
+
 // maxGroupIDBytes bounds group ids: the length of a non-flexible protocol
 // string, which every key of __consumer_offsets is written with.
 const maxGroupIDBytes = 32767
@@ -107,6 +114,8 @@ func (st *State) offsetCommit(op *coordinator.Op, req *kmsg.OffsetCommitRequest,
 	im := st.sh.Images()
 	codes := map[topicPartition]int16{}
 	now := op.Now().UnixMilli()
+	var records []coordinator.Record
+	size := recordBatchOverhead
 	for _, t := range req.Topics {
 		topic := t.Topic
 		if req.Version >= 10 {
@@ -135,9 +144,20 @@ func (st *State) offsetCommit(op *coordinator.Op, req *kmsg.OffsetCommitRequest,
 				if p.Metadata != nil {
 					v.Metadata = *p.Metadata
 				}
-				op.Write(offsetCommitRecord(req.Group, topic, p.Partition, &v))
+				r := offsetCommitRecord(req.Group, topic, p.Partition, &v)
+				records = append(records, r)
+				size += len(r.Key) + len(r.Value) + recordOverhead
 			}
 		}
+	}
+	// Kafka writes a commit as one batch; one larger than the topic takes
+	// is refused as a whole, before anything changes.
+	if size > st.cfg.MaxBatchBytes {
+		reply(fill(func(string, int32) int16 { return kerr.InvalidCommitOffsetSize.Code }))
+		return
+	}
+	for _, r := range records {
+		op.Write(r)
 	}
 	op.AfterCommit(func(err error) {
 		reply(fill(func(topic string, p int32) int16 {
