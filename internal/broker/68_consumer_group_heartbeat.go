@@ -10,8 +10,6 @@ package broker
 // "consumer" is not enabled.
 
 import (
-	"net"
-
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"samsa/internal/network"
@@ -23,22 +21,8 @@ func init() {
 
 func (b *Broker) handleConsumerGroupHeartbeat(r *request, kreq kmsg.Request) network.Reply {
 	req := kreq.(*kmsg.ConsumerGroupHeartbeatRequest)
-	host := consumerClientHost(r.conn.Remote)
+	host := clientHost(r.conn.Remote)
 	return network.Reply{Wait: func() kmsg.Response {
 		return b.groups.ConsumerGroupHeartbeat(r.ctx, r.header.ClientID, host, req)
 	}}
-}
-
-// consumerClientHost is the client address as Kafka shows it in group
-// descriptions (Java's InetAddress.toString of an address without a host
-// name: "/127.0.0.1").
-func consumerClientHost(addr net.Addr) string {
-	if addr == nil {
-		return ""
-	}
-	host, _, err := net.SplitHostPort(addr.String())
-	if err != nil {
-		host = addr.String()
-	}
-	return "/" + host
 }
