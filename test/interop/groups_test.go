@@ -2,7 +2,6 @@ package interop
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -28,13 +27,14 @@ import (
 // Consumer groups across clients. Every client runs its group members as
 // child processes that speak one protocol, so one set of scenarios covers
 // franz-go, sarama and segmentio/kafka-go (the test binary itself, see
-// TestMain in groups_go_test.go), kafka-python and confluent-kafka
-// (testdata/groups_*_member.py) and KafkaJS (kafkajs/member.js), and a
-// member can die the way a consumer process does: SIGKILL, no LeaveGroup,
-// its connections reset by the kernel.
+// TestMain in groups_go_test.go), confluent-kafka-go v2 (confluentgomember),
+// kafka-python and confluent-kafka (testdata/groups_*_member.py) and
+// KafkaJS (kafkajs/member.js), and a member can die the way a consumer
+// process does: SIGKILL, no LeaveGroup, its connections reset by the
+// kernel.
 //
-// The member protocol. A member is started with the bootstrap address and
-// a JSON grpMemberConfig. It subscribes to one topic in one group, with
+// The member protocol. A member is started with a grpMemberConfig as JSON
+// (an argument, or for Go members an environment variable). It subscribes to one topic in one group, with
 // auto-commit off, and for every record it reads writes
 //
 //	{"ev":"record","partition":P,"offset":O,"value":"..."}
@@ -80,9 +80,9 @@ type grpClient struct {
 	command func(t *testing.T, cfg grpMemberConfig) *exec.Cmd
 	// require fails the test when the client cannot run here.
 	require func(t *testing.T)
-	// rebalanceEvents tells that the member writes assigned and revoked
-	// events (kafka-go's Reader has no rebalance callbacks; KafkaJS has
-	// no revoke callback, only the assignment of each generation).
+	// assignEvents and revokeEvents tell that the member writes assigned
+	// and revoked events (kafka-go's Reader has no rebalance callbacks;
+	// KafkaJS has no revoke callback, only each generation's assignment).
 	assignEvents, revokeEvents bool
 	// revokeOnClose: closing the consumer revokes its partitions through
 	// the callback (kafka-python leaves the group without calling it).
@@ -893,7 +893,10 @@ func grpMembership(t *testing.T, c *grpClient, n grpBroker, mode grpMode) {
 	killedAt, from, before := time.Now(), r.mark(), owners
 	pos = r.produce("killed", 2)
 	owners = r.waitStable(group, consumer, "c")
-	if waited := time.Since(killedAt); waited > grpSessionTimeout+10*time.Second {
+	// The broker notices a dead member by its missing heartbeats, not by
+	// its connections closing: the partitions move one session timeout
+	// after its last heartbeat (at most one interval before the kill).
+	if waited := time.Since(killedAt); waited > grpSessionTimeout+10*time.Second || waited < grpSessionTimeout-grpHeartbeat-time.Second {
 		t.Errorf("b's partitions moved %v after it was killed; the session timeout is %v", waited, grpSessionTimeout)
 	}
 	r.waitRead(pos)
@@ -1360,5 +1363,5 @@ func grpJSON(t *testing.T, cfg grpMemberConfig) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(bytes.TrimSpace(b))
+	return string(b)
 }
