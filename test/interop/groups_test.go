@@ -236,6 +236,7 @@ func grpSuite(t *testing.T, c *grpClient) {
 		{"split-join-leave-kill", func(t *testing.T) { grpMembership(t, c, n, grpEager) }, true},
 		{"cooperative-sticky", func(t *testing.T) { grpMembership(t, c, n, grpCooperative) }, c.cooperative},
 		{"kip-848", func(t *testing.T) { grpMembership(t, c, n, grpConsumer) }, c.consumerProtocol},
+		{"kip-848-range", func(t *testing.T) { grpMembership(t, c, n, grpConsumerRange) }, c.consumerProtocol},
 		{"second-group-restart-lag", func(t *testing.T) { grpTutorial(t, c, n) }, true},
 		{"static-membership", func(t *testing.T) { grpStatic(t, c, n, false) }, c.static},
 		{"static-kip-848", func(t *testing.T) { grpStatic(t, c, n, true) }, c.staticConsumerProtocol},
@@ -608,6 +609,8 @@ type grpGroupView struct {
 	instances map[string]string // client ID → instance ID
 	// unnamed: ConsumerGroupDescribe gave a topic ID without its name.
 	unnamed bool
+	// assignor is the server-side assignor of a KIP-848 group.
+	assignor string
 }
 
 // describe asks the broker about a group: DescribeGroups for classic
@@ -674,7 +677,7 @@ func (r *grpRun) describeConsumer(ctx context.Context, group string, v *grpGroup
 	if err := kerr.ErrorForCode(g.ErrorCode); err != nil {
 		return err
 	}
-	v.state = g.State
+	v.state, v.assignor = g.State, g.AssignorName
 	for _, m := range g.Members {
 		v.memberIDs[m.ClientID] = m.MemberID
 		if m.InstanceID != nil {
@@ -819,13 +822,14 @@ func (r *grpRun) waitCommitted(group string, want map[int32]int64) {
 type grpMode int
 
 const (
-	grpEager       grpMode = iota // classic, range: everything revoked in a rebalance
-	grpCooperative                // classic, cooperative-sticky: only what moves
-	grpConsumer                   // KIP-848: the broker assigns, only what moves
+	grpEager         grpMode = iota // classic, range: everything revoked in a rebalance
+	grpCooperative                  // classic, cooperative-sticky: only what moves
+	grpConsumer                     // KIP-848: the broker assigns (uniform), only what moves
+	grpConsumerRange                // KIP-848 with the broker's range assignor
 )
 
 func (m grpMode) String() string {
-	return [...]string{"eager", "coop", "kip848"}[m]
+	return [...]string{"eager", "coop", "kip848", "kip848-range"}[m]
 }
 
 // grpMembership is the life of a group: two members split a 4-partition
@@ -839,7 +843,7 @@ func (m grpMode) String() string {
 func grpMembership(t *testing.T, c *grpClient, n grpBroker, mode grpMode) {
 	r := grpNewRun(t, c, n, "members-"+mode.String(), 4)
 	group := "members-" + mode.String()
-	consumer := mode == grpConsumer
+	consumer := mode == grpConsumer || mode == grpConsumerRange
 	cfg := func(name string) grpMemberConfig {
 		cfg := r.config(name, group)
 		switch mode {
@@ -847,6 +851,8 @@ func grpMembership(t *testing.T, c *grpClient, n grpBroker, mode grpMode) {
 			cfg.Assignor = "cooperative-sticky"
 		case grpConsumer:
 			cfg.Protocol, cfg.Assignor = "consumer", "uniform"
+		case grpConsumerRange:
+			cfg.Protocol, cfg.Assignor = "consumer", "range"
 		}
 		return cfg
 	}
@@ -854,8 +860,9 @@ func grpMembership(t *testing.T, c *grpClient, n grpBroker, mode grpMode) {
 	a, b := r.start(cfg("a")), r.start(cfg("b"))
 	owners := r.waitStable(group, consumer, "a", "b")
 	r.checkGroupType(group, consumer)
-	if v, err := r.describe(group, consumer); err != nil || v.unnamed {
-		t.Errorf("ConsumerGroupDescribe: assignments without topic names (Kafka sends name and ID), err %v", err)
+	if v, err := r.describe(group, consumer); err != nil || v.unnamed || (consumer && v.assignor != cfg("a").Assignor) {
+		t.Errorf("ConsumerGroupDescribe: assignor %q (want %s), assignments without topic names (Kafka sends name and ID) %v, err %v",
+			v.assignor, cfg("a").Assignor, v.unnamed, err)
 	}
 	r.waitView("a", grpOwned(owners, "a"))
 	r.waitView("b", grpOwned(owners, "b"))
