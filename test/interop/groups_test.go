@@ -284,9 +284,11 @@ func grpNewRun(t *testing.T, c *grpClient, n grpBroker, topic string, partitions
 	}
 	r.topicID = created.ID
 	t.Cleanup(func() {
-		for _, m := range r.members {
-			m.kill()
-		}
+		defer func() {
+			for _, m := range r.members {
+				m.stop()
+			}
+		}()
 		if t.Failed() {
 			t.Logf("what the members did:\n%s", r.report())
 			if r.logs != nil {
@@ -402,6 +404,12 @@ func (r *grpRun) close(m *grpMember) {
 // kill ends the member with SIGKILL, as a crash: no LeaveGroup, no
 // commit, its connections reset.
 func (m *grpMember) kill() {
+	m.killed = true
+	m.stop()
+}
+
+// stop ends the member's process, if it still runs, and waits for it.
+func (m *grpMember) stop() {
 	if m.cmd.Process == nil {
 		return
 	}
@@ -410,7 +418,6 @@ func (m *grpMember) kill() {
 		return
 	default:
 	}
-	m.killed = true
 	m.cmd.Process.Signal(syscall.SIGKILL)
 	<-m.done
 }
