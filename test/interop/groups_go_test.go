@@ -21,9 +21,10 @@ import (
 )
 
 // Consumer groups with the Go clients: franz-go, sarama and
-// segmentio/kafka-go. Their members are this test binary started again
-// with goMemberEnv set, so a member is a process that SIGKILL ends without
-// a LeaveGroup or a last commit, as a crashed consumer.
+// segmentio/kafka-go, whose members are this test binary started again
+// with goMemberEnv set, and confluent-kafka-go, whose members are the
+// confluentgomember program. Either way a member is a process that SIGKILL
+// ends without a LeaveGroup or a last commit, as a crashed consumer.
 
 func TestGroupsFranzGo(t *testing.T) { grpSuite(t, goMemberClient("franz-go")) }
 
