@@ -226,9 +226,21 @@ func (rt *Runtime) Submit(ctx context.Context, partition int32, fn func(op *Op))
 	sh := rt.shards[partition]
 	rt.mu.Unlock()
 	if sh == nil {
+		if rt.leads(partition) {
+			// The image is published before its listeners run: the
+			// shard is about to start.
+			return nil, kerr.CoordinatorLoadInProgress
+		}
 		return nil, kerr.NotCoordinator
 	}
 	return sh.quit, sh.submit(ctx, fn)
+}
+
+// leads reports whether the latest image names this broker leader of
+// partition.
+func (rt *Runtime) leads(partition int32) bool {
+	t, ok := rt.cfg.Images().Topic(rt.cfg.Topic)
+	return ok && int(partition) < len(t.Partitions) && t.Partitions[partition].Leader == rt.cfg.BrokerID
 }
 
 // Partitions returns the partitions this broker leads whose shards have
