@@ -5,9 +5,16 @@
 //
 // Targets (-targets):
 //
-//	samsa-fsync    samsa server, default fsync-before-ack (group commit)
-//	samsa-pagecache  samsa server --override log.write.caching=true (not run by default)
-//	kfake-datadir  bench/kfakeserver -data-dir (page cache, like Kafka)
+//	samsa-fsync      samsa server, default fsync-before-ack (group commit)
+//	kfake-datadir    bench/kfakeserver -data-dir (page cache, like Kafka)
+//	samsa-pagecache  samsa server --override log.write.caching=true
+//	kfake-sync       bench/kfakeserver -data-dir -sync (fsync per write,
+//	                 group state included)
+//
+// The first two run by default and their ratio is the stated one; the
+// other two, when run, add the like-for-like ratios (fsync on both sides,
+// or on neither), which separate the cost of durable group writes from
+// the coordinator's own speed.
 //
 // Modes (-modes), each a franz-go (kgo) client configuration:
 //
@@ -20,11 +27,16 @@
 //
 // Each (round, mode, target) run gets a fresh server process on an empty
 // data directory; targets are interleaved within a round, their order
-// rotating between rounds. A run creates a 60-partition topic, starts a
-// producer writing 6,000 records/s of 100 bytes spread evenly over the
-// partitions, and starts 10 members of one group, each a kgo client with
-// its own connections, consuming from the earliest offset with kgo's
-// autocommit (every 5 s, and on revocation). Session timeout 6 s and
+// rotating between rounds. A run creates a 60-partition topic, waits
+// until the group's coordinator answers an OffsetFetch (a fresh Samsa
+// creates __consumer_offsets on the first group request and answers
+// NOT_COORDINATOR until it is loaded; members that started then would
+// back off by different amounts and keep scattered heartbeat phases,
+// which is a cold start, not a rebalance), starts a producer writing
+// 6,000 records/s of 100 bytes spread evenly over the partitions, and
+// starts 10 members of one group, each a kgo client with its own
+// connections, consuming from the earliest offset with kgo's autocommit
+// (every 5 s, and on revocation). Session timeout 6 s and
 // heartbeat interval 1.75 s for every target and mode: the members ask
 // for them in the classic protocol, and the brokers are configured with
 // them for KIP-848 (group.consumer.session.timeout.ms and

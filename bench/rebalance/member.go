@@ -236,6 +236,7 @@ func (c *trackedConn) Close() error {
 // Group request keys the timeline records.
 const (
 	keyOffsetCommit           int16 = 8
+	keyOffsetFetch            int16 = 9
 	keyJoinGroup              int16 = 11
 	keyHeartbeat              int16 = 12
 	keyLeaveGroup             int16 = 13
@@ -243,19 +244,30 @@ const (
 	keyConsumerGroupHeartbeat int16 = 68
 )
 
-// groupRequestHook records a member's group requests as they are written,
-// for aligning events with heartbeats and for reading timelines.
+func isGroupRequest(key int16) bool {
+	switch key {
+	case keyOffsetCommit, keyOffsetFetch, keyJoinGroup, keyHeartbeat, keyLeaveGroup, keySyncGroup, keyConsumerGroupHeartbeat:
+		return true
+	}
+	return false
+}
+
+// groupRequestHook records when a member's group requests are written and
+// their responses read, for aligning events with heartbeats and for
+// reading timelines.
 type groupRequestHook struct {
 	member int
 	rec    *recorder
 }
 
 func (h groupRequestHook) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
-	if err != nil {
-		return
+	if err == nil && isGroupRequest(key) {
+		h.rec.request(h.member, Sent, key)
 	}
-	switch key {
-	case keyOffsetCommit, keyJoinGroup, keyHeartbeat, keyLeaveGroup, keySyncGroup, keyConsumerGroupHeartbeat:
-		h.rec.sent(h.member, key)
+}
+
+func (h groupRequestHook) OnBrokerRead(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
+	if err == nil && isGroupRequest(key) {
+		h.rec.request(h.member, Received, key)
 	}
 }

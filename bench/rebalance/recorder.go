@@ -88,12 +88,16 @@ func (r *recorder) polled(member int, partitions []int32) {
 	}
 }
 
-// sent notes that member wrote a group request with key.
-func (r *recorder) sent(member int, key int16) {
+// request notes that member wrote a group request with key (kind Sent)
+// or read its response (kind Received).
+func (r *recorder) request(member int, kind Kind, key int16) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	at := time.Since(r.start)
-	r.mu.events = append(r.mu.events, Event{At: at, Member: member, Kind: Sent, Key: key})
+	r.mu.events = append(r.mu.events, Event{At: at, Member: member, Kind: kind, Key: key})
+	if kind != Sent {
+		return
+	}
 	last := r.mu.lastSent[member]
 	if last == nil {
 		last = map[int16]time.Duration{}

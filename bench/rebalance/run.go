@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -30,7 +32,7 @@ type target struct {
 	command func(o *options, bins brokerproc.Binaries, dataDir string) []string
 }
 
-var allTargets = []string{"samsa-fsync", "samsa-pagecache", "kfake-datadir"}
+var allTargets = []string{"samsa-fsync", "samsa-pagecache", "kfake-datadir", "kfake-sync"}
 
 var targetByName = map[string]target{
 	"samsa-fsync": {"samsa-fsync", func(o *options, b brokerproc.Binaries, dir string) []string {
@@ -40,10 +42,17 @@ var targetByName = map[string]target{
 		return brokerproc.SamsaArgs(b.Samsa, o.port, dir, append(samsaGroupOverrides(o), "log.write.caching=true")...)
 	}},
 	"kfake-datadir": {"kfake-datadir", func(o *options, b brokerproc.Binaries, dir string) []string {
-		return []string{b.Kfake, "-port", strconv.Itoa(o.port), "-data-dir", dir,
-			"-config", "group.consumer.session.timeout.ms=" + ms(o.sessionTimeout),
-			"-config", "group.consumer.heartbeat.interval.ms=" + ms(o.heartbeatInterval)}
+		return kfakeArgs(o, b, dir)
 	}},
+	"kfake-sync": {"kfake-sync", func(o *options, b brokerproc.Binaries, dir string) []string {
+		return append(kfakeArgs(o, b, dir), "-sync")
+	}},
+}
+
+func kfakeArgs(o *options, b brokerproc.Binaries, dir string) []string {
+	return []string{b.Kfake, "-port", strconv.Itoa(o.port), "-data-dir", dir,
+		"-config", "group.consumer.session.timeout.ms=" + ms(o.sessionTimeout),
+		"-config", "group.consumer.heartbeat.interval.ms=" + ms(o.heartbeatInterval)}
 }
 
 // samsaGroupOverrides give KIP-848 groups the run's session timeout and
@@ -149,6 +158,9 @@ func runOne(ctx context.Context, o *options, bins brokerproc.Binaries, round int
 // exercise runs the events against a started server.
 func exercise(ctx context.Context, o *options, srv *brokerproc.Server, m mode, logs *runLogs) (res *runResult, err error) {
 	if err := srv.CreateTopic(ctx, benchTopic, o.partitions); err != nil {
+		return nil, err
+	}
+	if err := waitCoordinator(ctx, srv); err != nil {
 		return nil, err
 	}
 	rec := newRecorder(o.partitions)
@@ -354,6 +366,42 @@ func (g *group) close() {
 		wg.Go(m.release)
 	}
 	wg.Wait()
+}
+
+// waitCoordinator waits until the group's coordinator answers an offset
+// fetch. On a fresh Samsa the first group request creates
+// __consumer_offsets, and until its partition is led and loaded the
+// coordinator answers NOT_COORDINATOR; members starting then back off by
+// different amounts, and KIP-848 members keep the resulting heartbeat
+// phases, which later decide when each learns of a new assignment. The
+// benchmark measures rebalances of a running group, not a coordinator's
+// first start, so every target is warmed up first.
+func waitCoordinator(ctx context.Context, srv *brokerproc.Server) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(srv.Addr()))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	for {
+		resp, err := kadm.NewClient(cl).FetchOffsets(ctx, benchGroup)
+		if err == nil {
+			err = resp.Error()
+		}
+		// kfake answers a group it has never seen with
+		// GROUP_ID_NOT_FOUND; that is an answer all the same.
+		if err == nil || errors.Is(err, kerr.GroupIDNotFound) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("group coordinator not ready: %w", err)
+		case <-srv.Exited():
+			return errors.New("server exited while waiting for the group coordinator")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // checkGroupType fails when the group's type is not the mode's: kgo falls

@@ -26,9 +26,12 @@ const (
 	// Sent: the member wrote a group request (Key) to the broker. It
 	// changes no holdings; it is there to explain a timeline.
 	Sent
+	// Received: the member read the response to a group request (Key).
+	// Like Sent, it changes no holdings.
+	Received
 )
 
-var kindNames = [...]string{"assigned", "revoked", "lost", "polled", "gone", "sent"}
+var kindNames = [...]string{"assigned", "revoked", "lost", "polled", "gone", "sent", "received"}
 
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
@@ -47,7 +50,7 @@ type Event struct {
 	Member     int           `json:"member"`
 	Kind       Kind          `json:"kind"`
 	Partitions []int32       `json:"partitions,omitempty"`
-	Key        int16         `json:"key,omitempty"` // request key of a Sent event
+	Key        int16         `json:"key,omitempty"` // request key of a Sent or Received event
 }
 
 // holdings is the group as the members see it: who holds each partition
@@ -73,7 +76,7 @@ func newHoldings(partitions int32) *holdings {
 // goes on consuming it, so it is not an acquisition. Events naming
 // partitions outside the topic are ignored, like those of gone members.
 func (h *holdings) apply(e Event) bool {
-	if h.gone[e.Member] || e.Kind == Sent {
+	if h.gone[e.Member] || e.Kind == Sent || e.Kind == Received {
 		return false
 	}
 	if e.Kind == Gone {

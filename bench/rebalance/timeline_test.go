@@ -110,9 +110,10 @@ func TestMeasure(t *testing.T) {
 			want: Disruption{Slowest: -1},
 		},
 		{
-			name: "sent requests change nothing", partitions: 4, at: 10, end: 20,
-			events: append(steady(2), Event{At: s(11), Member: 0, Kind: Sent, Key: keyHeartbeat}),
-			want:   Disruption{Slowest: -1},
+			name: "requests change nothing", partitions: 4, at: 10, end: 20,
+			events: append(steady(2), Event{At: s(11), Member: 0, Kind: Sent, Key: keyHeartbeat},
+				Event{At: s(11.1), Member: 0, Kind: Received, Key: keyHeartbeat}),
+			want: Disruption{Slowest: -1},
 		},
 	}
 	for _, c := range cases {
@@ -223,7 +224,7 @@ func TestRecoveryVerdict(t *testing.T) {
 		{summary{recovery: 1.5}, summary{recovery: 2}, "0.750  (1.500 s / 2.000 s, -500 ms)  met"},
 		{summary{recovery: 2, spread: 0.1}, summary{recovery: 1.5, spread: 0.2}, "1.333  (2.000 s / 1.500 s, +500 ms)  MISSED"},
 		{summary{recovery: 1.52, spread: 0.1}, summary{recovery: 1.5}, "1.013  (1.520 s / 1.500 s, +20 ms)  MISSED by less than the spread between rounds (100 ms)"},
-		{summary{recovery: 1}, summary{}, "n/a (kfake recovered in 0 s; samsa 1.000 s)"},
+		{summary{recovery: 1}, summary{}, "n/a (the peer recovered in 0 s; samsa 1.000 s)"},
 	}
 	for _, c := range cases {
 		if got := recoveryVerdict(c.a, c.b); got != c.want {
