@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 )
@@ -134,7 +135,8 @@ func recoveryVerdict(a, b summary) string {
 		return fmt.Sprintf("n/a (the peer recovered in 0 s; samsa %.3f s)", a.recovery)
 	}
 	ratio := a.recovery / b.recovery
-	diff := (a.recovery - b.recovery) * 1000
+	// Adding 0 turns a negative zero into a positive one: "+0 ms".
+	diff := math.Round((a.recovery-b.recovery)*1000) + 0
 	line := fmt.Sprintf("%.3f  (%.3f s / %.3f s, %+.0f ms)  %s", ratio, a.recovery, b.recovery, diff, verdict(ratio <= 1))
 	if spread := max(a.spread, b.spread) * 1000; ratio > 1 && diff <= spread {
 		line += fmt.Sprintf(" by less than the spread between rounds (%.0f ms)", spread)

@@ -225,6 +225,7 @@ func TestRecoveryVerdict(t *testing.T) {
 		{summary{recovery: 2, spread: 0.1}, summary{recovery: 1.5, spread: 0.2}, "1.333  (2.000 s / 1.500 s, +500 ms)  MISSED"},
 		{summary{recovery: 1.52, spread: 0.1}, summary{recovery: 1.5}, "1.013  (1.520 s / 1.500 s, +20 ms)  MISSED by less than the spread between rounds (100 ms)"},
 		{summary{recovery: 1}, summary{}, "n/a (the peer recovered in 0 s; samsa 1.000 s)"},
+		{summary{recovery: 1.5}, summary{recovery: 1.5003}, "1.000  (1.500 s / 1.500 s, +0 ms)  met"},
 	}
 	for _, c := range cases {
 		if got := recoveryVerdict(c.a, c.b); got != c.want {
