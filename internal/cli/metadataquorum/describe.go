@@ -90,7 +90,7 @@ func (t target) describe(ctx context.Context, props map[string]string, withClust
 func (t target) request(ctx context.Context, cl *kgo.Client, req kmsg.Request) (kmsg.Response, error) {
 	var last error
 	for i := range cli.SplitBootstrap(t.bootstrap) {
-		resp, err := cl.Broker(math.MinInt32 + i).Request(ctx, req)
+		resp, err := cl.Broker(math.MinInt32+i).Request(ctx, req)
 		if err == nil {
 			return resp, nil
 		}
