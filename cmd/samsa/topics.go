@@ -1,0 +1,7 @@
+package main
+
+import "samsa/internal/cli/topics"
+
+func init() {
+	register("topics", "create, list, describe, alter and delete topics (kafka-topics.sh)", topics.Run)
+}
