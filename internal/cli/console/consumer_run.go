@@ -58,6 +58,7 @@ func newConsumerClient(ctx context.Context, cfg *consumerConfig, stderr io.Write
 	if cfg.assign {
 		// Java assigns the partition: the generated group is never joined.
 		delete(props, "group.id")
+		delete(props, "enable.auto.commit")
 	}
 	cc, err := cli.ConsumerOpts(props)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"samsa/internal/cli"
@@ -326,6 +327,12 @@ func (f *sendFailures) report(rec *kgo.Record, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.n++
+	// A broker error code is what the user can act on; franz-go's
+	// wrapping says how often it retried.
+	var ke *kerr.Error
+	if errors.As(err, &ke) {
+		err = ke
+	}
 	fmt.Fprintf(f.w, "ERROR Error when sending message to topic %s with key: %s, value: %s with error: %v\n",
 		rec.Topic, sizeOrNull(rec.Key), sizeOrNull(rec.Value), err)
 }
