@@ -10,6 +10,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // deleteGroups is --delete: Kafka's summary line on success, a list of
@@ -112,7 +113,15 @@ func (c *command) deleteOffsets(ctx context.Context) error {
 // whole call: the group's error, else the first partition's.
 func (c *command) offsetDelete(ctx context.Context, groupID string, set kadm.TopicsSet, results map[topicPartition]error) (error, error) { //nolint:revive // two kinds of error
 	if len(set) == 0 {
-		return nil, nil
+		// kadm sends nothing for no partitions; Kafka's admin client
+		// still asks, which reports the group's own errors.
+		req := kmsg.NewPtrOffsetDeleteRequest()
+		req.Group = groupID
+		resp, err := req.RequestWith(ctx, c.admin.Client)
+		if err != nil {
+			return nil, fmt.Errorf("deleting offsets of group %s: %w", groupID, err)
+		}
+		return kerr.ErrorForCode(resp.ErrorCode), nil
 	}
 	resp, err := c.admin.Adm.DeleteOffsets(ctx, groupID, set)
 	var ke *kerr.Error

@@ -227,3 +227,9 @@ func (e *env) groupShape(group string) (string, []int) {
 	}
 	return d[group].State, sizes
 }
+
+func binary(t *testing.T) string { return testbin.Binary(t) }
+
+func runBinary(bin string, args ...string) (string, string, int) {
+	return testbin.RunBinary(bin, nil, args...)
+}
