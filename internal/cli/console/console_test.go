@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -246,6 +250,101 @@ func TestConsoleRoundTrips(t *testing.T) {
 			"UNKNOWN_TOPIC_OR_PARTITION: This server does not host this topic-partition.\n")
 	})
 
+	t.Run("compression, config file and the kafka- program name", func(t *testing.T) {
+		c.createTopic("codec", 1)
+		c.produce(t, "gz\n", "codec", "--compression-codec")
+		c.produce(t, "lz\n", "codec", "--compression-codec", "lz4", "--sync")
+		conf := filepath.Join(t.TempDir(), "producer.properties")
+		if err := os.WriteFile(conf, []byte("acks=1\nlinger.ms=0\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c.produce(t, "conf\n", "codec", "--producer.config", conf)
+		link := filepath.Join(t.TempDir(), "kafka-console-consumer.sh")
+		if err := os.Symlink(testbin.Binary(t), link); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, code := testbin.RunBinary(link, nil, "--bootstrap-server", c.node.Addr(), "--topic", "codec",
+			"--from-beginning", "--max-messages", "3")
+		wantLines(t, "stdout", out, "gz\nlz\nconf\n")
+		wantLines(t, "stderr", errOut, "Processed a total of 3 messages\n")
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	})
+
+	t.Run("two members of a group split the partitions", func(t *testing.T) {
+		c.createTopic("split", 2)
+		var outs [2]syncBuffer
+		var cmds [2]*exec.Cmd
+		for i := range cmds {
+			cmds[i] = exec.Command(testbin.Binary(t), "console-consumer", "--bootstrap-server", c.node.Addr(), "--topic", "split",
+				"--group", "g-split", "--property", "print.partition=true")
+			cmds[i].Stdout = &outs[i]
+			if err := cmds[i].Start(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		defer func() {
+			for _, cmd := range cmds {
+				cmd.Process.Kill()
+			}
+		}()
+		waitGroupMembers(t, c, "g-split", 2)
+		// Keys spread the records over both partitions.
+		c.produce(t, "a:1\nb:2\nc:3\nd:4\ne:5\nf:6\n", "split", "--property", "parse.key=true", "--property", "key.separator=:")
+		var got []string
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			got = got[:0]
+			for i := range cmds {
+				time.Sleep(100 * time.Millisecond)
+				got = append(got, strings.TrimSpace(outs[i].String()))
+			}
+			if len(strings.Fields(got[0]+" "+got[1])) == 12 || time.Now().After(deadline) {
+				break
+			}
+		}
+		for i, cmd := range cmds {
+			cmd.Process.Signal(syscall.SIGTERM)
+			cmd.Wait()
+			if code := cmd.ProcessState.ExitCode(); code != 0 {
+				t.Errorf("member %d exited %d", i, code)
+			}
+		}
+		all := sortedLines(outs[0].String() + outs[1].String())
+		p0 := strings.Count(all, "Partition:0")
+		if strings.Count(all, "\n") != 6 || p0 == 0 || p0 == 6 {
+			t.Fatalf("group printed:\n%s\nwant 6 records from both partitions", all)
+		}
+		for i := range outs {
+			o := outs[i].String()
+			if strings.Contains(o, "Partition:0") && strings.Contains(o, "Partition:1") {
+				t.Errorf("member %d read both partitions:\n%s", i, o)
+			}
+		}
+	})
+
+	t.Run("signal ends the consumer cleanly", func(t *testing.T) {
+		c.createTopic("signal", 1)
+		c.produce(t, "s1\n", "signal")
+		cmd := exec.Command(testbin.Binary(t), "console-consumer", "--bootstrap-server", c.node.Addr(), "--topic", "signal", "--from-beginning")
+		var o, e syncBuffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(20 * time.Second); !strings.Contains(o.String(), "s1") && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+		}
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		wantLines(t, "stdout", o.String(), "s1\n")
+		wantLines(t, "stderr", e.String(), "Processed a total of 1 messages\n")
+		if code := cmd.ProcessState.ExitCode(); code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	})
+
 	t.Run("usage errors needing a broker address", func(t *testing.T) {
 		for _, tc := range []struct {
 			args []string
@@ -276,4 +375,40 @@ func sortedLines(s string) string {
 	ls := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 	sort.Strings(ls)
 	return strings.Join(ls, "\n") + "\n"
+}
+
+// waitGroupMembers waits until the group is stable with n members.
+func waitGroupMembers(t *testing.T, c *cluster, group string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		groups, err := c.adm.DescribeGroups(ctx, group)
+		cancel()
+		if err == nil {
+			if g, ok := groups[group]; ok && g.State == "Stable" && len(g.Members) == n {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("group %s did not become stable with %d members", group, n)
+}
+
+// syncBuffer is a buffer a running process writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
