@@ -131,6 +131,26 @@ func (s *Server) createdTopicConfigs(im *metadata.Image, topic string, _ map[str
 // quorumDescriber answers DescribeQuorum from the quorum's status.
 type quorumDescriber struct{ s *Server }
 
+// voterDirectoryID is the metadata directory id a voter is known by. As in
+// Kafka, static voters (controller.quorum.voters) have none; the voter of a
+// dynamic quorum formatted --standalone is this node with its metadata
+// log directory's id.
+func (q quorumDescriber) voterDirectoryID(node int32) [16]byte {
+	cfg := q.s.cfg
+	if len(cfg.QuorumVoters) > 0 || node != cfg.NodeID {
+		return [16]byte{}
+	}
+	m, err := storage.ReadMetaProperties(cfg.MetadataLogDir)
+	if err != nil {
+		return [16]byte{}
+	}
+	id, err := metadata.ParseUuid(m.DirectoryID)
+	if err != nil {
+		return [16]byte{}
+	}
+	return id
+}
+
 func (q quorumDescriber) DescribeQuorum() *kmsg.DescribeQuorumResponse {
 	st := q.s.quorum.Status()
 	resp := kmsg.NewPtrDescribeQuorumResponse()
@@ -141,6 +161,7 @@ func (q quorumDescriber) DescribeQuorum() *kmsg.DescribeQuorumResponse {
 	for _, v := range st.Voters {
 		rs := kmsg.NewDescribeQuorumResponseTopicPartitionReplicaState()
 		rs.ReplicaID, rs.LogEndOffset = v.NodeID, v.LogEndOffset
+		rs.ReplicaDirectoryID = q.voterDirectoryID(v.NodeID)
 		rs.LastFetchTimestamp, rs.LastCaughtUpTimestamp = -1, -1
 		if !v.LastFetchTime.IsZero() {
 			rs.LastFetchTimestamp = v.LastFetchTime.UnixMilli()
