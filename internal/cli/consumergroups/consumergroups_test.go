@@ -334,7 +334,17 @@ func TestUsage(t *testing.T) {
 			t.Errorf("exit %d, stdout %q, stderr:\n%s", c, o, er)
 		}
 	})
+	t.Run("invoked as kafka-consumer-groups.sh", func(t *testing.T) {
+		t.Parallel() // waits for the connect timeout
+		link := filepath.Join(t.TempDir(), "kafka-consumer-groups.sh")
+		if err := os.Symlink(bin, link); err != nil {
+			t.Fatal(err)
+		}
+		o, er, c := runBinary(link, "--bootstrap-server", "127.0.0.1:1", "--describe", "--all-groups")
+		expect(t, o, er, c, "", "Could not connect to the Kafka cluster at 127.0.0.1:1: connection refused\n", 1)
+	})
 	t.Run("unreachable broker", func(t *testing.T) {
+		t.Parallel() // waits for the connect timeout
 		o, er, c := run("--bootstrap-server", "127.0.0.1:1", "--list")
 		expect(t, o, er, c, "", "Could not connect to the Kafka cluster at 127.0.0.1:1: connection refused\n", 1)
 	})
