@@ -13,8 +13,9 @@
 // records the controller applied together: such a record prints its payload
 // as the single object when the entry holds one record, and as a JSON array
 // of those objects when it holds several. A Samsa checkpoint carries its
-// snapshot in chunks; with the decoder, the snapshot's records are printed
-// after its last chunk, one "| payload:" line each.
+// snapshot in chunks; with the decoder, each chunk prints as "<chunk N of
+// the snapshot: M bytes>" and the snapshot's records follow the footer, one
+// "| payload:" line each.
 package dumplog
 
 import (
