@@ -94,6 +94,13 @@ type FormatResult struct {
 // ignoreFormatted, directories already formatted are skipped; otherwise
 // one already formatted is an error naming the flag, as Kafka's.
 func FormatDirs(dirs []string, metadataDir, clusterID string, nodeID int32, ignoreFormatted bool) ([]FormatResult, error) {
+	return FormatDirsWithMetadataID(dirs, metadataDir, clusterID, nodeID, ignoreFormatted, [16]byte{})
+}
+
+// FormatDirsWithMetadataID is FormatDirs giving the metadata log directory
+// the id metadataDirID (unless it is zero): the id a voter is known by in
+// the quorum, from `kafka-storage format --initial-controllers`.
+func FormatDirsWithMetadataID(dirs []string, metadataDir, clusterID string, nodeID int32, ignoreFormatted bool, metadataDirID [16]byte) ([]FormatResult, error) {
 	if _, err := ParseUUID(clusterID); err != nil {
 		return nil, fmt.Errorf("cluster id %q is not a valid uuid (use `samsa storage random-uuid`)", clusterID)
 	}
@@ -108,7 +115,11 @@ func FormatDirs(dirs []string, metadataDir, clusterID string, nodeID int32, igno
 		case !errors.Is(err, ErrNotFormatted):
 			return out, err
 		}
-		m := MetaProperties{ClusterID: clusterID, NodeID: nodeID, DirectoryID: FormatUUID(newDirectoryID())}
+		id := newDirectoryID()
+		if dir == metadataDir && metadataDirID != [16]byte{} {
+			id = metadataDirID
+		}
+		m := MetaProperties{ClusterID: clusterID, NodeID: nodeID, DirectoryID: FormatUUID(id)}
 		if err := WriteMetaProperties(dir, m); err != nil {
 			return out, err
 		}

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"samsa/internal/cli"
@@ -94,12 +96,17 @@ func runFormat(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	dirID, err := metadataDirID(cfg, r)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
 	clusterID := r.String("cluster-id")
 	if _, err := storage.ParseUUID(clusterID); err != nil {
 		fmt.Fprintf(stderr, "Cluster ID string %s does not appear to be a valid UUID: Input string with prefix `%s` is too short to be decoded as a base64 UUID\n", clusterID, clusterID)
 		return 1
 	}
-	formatted, err := storage.FormatDirs(cfg.DataDirs(), cfg.MetadataLogDir, clusterID, cfg.NodeID, r.Has("ignore-formatted"))
+	formatted, err := storage.FormatDirsWithMetadataID(cfg.DataDirs(), cfg.MetadataLogDir, clusterID, cfg.NodeID, r.Has("ignore-formatted"), dirID)
 	version := metadata.MetadataVersionName(metadata.MetadataVersionLatest)
 	for _, f := range formatted {
 		kind := "data"
@@ -135,10 +142,65 @@ func checkQuorumFlags(cfg *config.Broker, r *cli.Result) error {
 	if cfg.ProcessRoles.Controller && len(cfg.QuorumVoters) == 0 && n == 0 {
 		return errors.New("Because controller.quorum.voters is not set on this controller, you must specify one of the following: --standalone, --initial-controllers, or --no-initial-controllers.")
 	}
-	if r.Has("initial-controllers") {
-		return errors.New("--initial-controllers (a multi-voter dynamic quorum) is not supported yet; list the voters in controller.quorum.voters instead.")
-	}
 	return nil
+}
+
+// initialController is one entry of --initial-controllers:
+// id@host:port:directory-id.
+type initialController struct {
+	id    int32
+	addr  string
+	dirID [16]byte
+}
+
+func parseInitialControllers(s string) ([]initialController, error) {
+	var out []initialController
+	for _, e := range strings.Split(s, ",") {
+		e = strings.TrimSpace(e)
+		at := strings.IndexByte(e, '@')
+		if at < 0 {
+			return nil, fmt.Errorf("No '@' found in the controller entry '%s' of --initial-controllers (expected id@host:port:directory-id).", e)
+		}
+		id, err := strconv.ParseInt(e[:at], 10, 32)
+		if err != nil || id < 0 {
+			return nil, fmt.Errorf("Failed to parse node id in the controller entry '%s' of --initial-controllers.", e)
+		}
+		rest := e[at+1:]
+		colon := strings.LastIndexByte(rest, ':')
+		if colon < 0 {
+			return nil, fmt.Errorf("No directory id found in the controller entry '%s' of --initial-controllers (expected id@host:port:directory-id).", e)
+		}
+		addr, dir := rest[:colon], rest[colon+1:]
+		if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+			return nil, fmt.Errorf("Failed to parse host:port in the controller entry '%s' of --initial-controllers.", e)
+		}
+		dirID, err := storage.ParseUUID(dir)
+		if err != nil || dirID == [16]byte{} {
+			return nil, fmt.Errorf("Failed to parse directory id '%s' in the controller entry '%s' of --initial-controllers.", dir, e)
+		}
+		out = append(out, initialController{id: int32(id), addr: addr, dirID: dirID})
+	}
+	return out, nil
+}
+
+// metadataDirID returns the metadata directory id --initial-controllers
+// gives this node, or zero. Samsa's quorum is one voter so far: a list of
+// several is refused.
+func metadataDirID(cfg *config.Broker, r *cli.Result) ([16]byte, error) {
+	if !r.Has("initial-controllers") {
+		return [16]byte{}, nil
+	}
+	ctrls, err := parseInitialControllers(r.String("initial-controllers"))
+	if err != nil {
+		return [16]byte{}, err
+	}
+	if len(ctrls) > 1 {
+		return [16]byte{}, errors.New("--initial-controllers with more than one controller is not supported yet: Samsa runs single-node quorums so far; use --standalone.")
+	}
+	if ctrls[0].id != cfg.NodeID || !cfg.ProcessRoles.Controller {
+		return [16]byte{}, nil
+	}
+	return ctrls[0].dirID, nil
 }
 
 func runInfo(args []string, stdout, stderr io.Writer) int {
