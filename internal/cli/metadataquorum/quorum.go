@@ -55,7 +55,7 @@ positional arguments:
     add-controller       Add a controller to the KRaft controller cluster
     remove-controller    Remove a controller from the KRaft controller cluster
 
-optional arguments:
+named arguments:
   -h, --help             show this help message and exit
   --command-config COMMAND_CONFIG
                          Property file containing configs to be passed to Admin Client.

@@ -230,4 +230,3 @@ func configTypeName(t int8) string {
 	}
 	return "UNKNOWN"
 }
-

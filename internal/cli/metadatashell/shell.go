@@ -104,7 +104,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	st, err := load(ctx, r)
-	if err != nil {
+	var ce *cli.ConnectError
+	switch {
+	case errors.As(err, &ce):
+		fmt.Fprintln(stderr, err)
+		return 1
+	case err != nil:
 		fmt.Fprintf(stderr, "Error: %v\n", err)
 		return 1
 	}
