@@ -114,13 +114,8 @@ func (s *shell) run(words []string) {
 	}
 }
 
-func (s *shell) tooFew(cmd string) {
-	for _, c := range commandList {
-		if c.name == cmd {
-			fmt.Fprintln(s.out, "too few arguments")
-		}
-	}
-}
+// tooFew is argparse's message for a missing required argument.
+func (s *shell) tooFew() { fmt.Fprintln(s.out, "too few arguments") }
 
 // match is one node a path (glob) named.
 type match struct {
@@ -261,7 +256,7 @@ func (s *shell) ls(targets []string) {
 
 func (s *shell) cat(targets []string) {
 	if len(targets) == 0 {
-		s.tooFew("cat")
+		s.tooFew()
 		return
 	}
 	for _, t := range targets {
@@ -281,7 +276,7 @@ func (s *shell) cat(targets []string) {
 
 func (s *shell) tree(targets []string) {
 	if len(targets) == 0 {
-		s.tooFew("tree")
+		s.tooFew()
 		return
 	}
 	for _, t := range targets {
@@ -371,7 +366,7 @@ func (s *shell) help() {
 
 func (s *shell) man(args []string) {
 	if len(args) != 1 {
-		fmt.Fprintln(s.out, "too few arguments")
+		s.tooFew()
 		return
 	}
 	for _, c := range commandList {

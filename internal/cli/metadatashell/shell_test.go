@@ -20,7 +20,10 @@ import (
 // TestShell runs the shell on the metadata log of one node: live while
 // the node runs, on its files while it runs and after it stopped.
 func TestShell(t *testing.T) {
-	n := testbin.Start(t, testbin.Override("offsets.topic.num.partitions=1"))
+	// A snapshot after every metadata entry: --directory then replays a
+	// checkpoint and the log after it.
+	n := testbin.Start(t, testbin.Override("offsets.topic.num.partitions=1"),
+		testbin.Override("metadata.log.max.record.bytes.between.snapshots=1"))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	adm := kadm.NewClient(n.Client())
@@ -100,6 +103,18 @@ func TestShell(t *testing.T) {
 	t.Run("directory", func(t *testing.T) { offline(t, stopped, "--directory", metaDir) })
 	t.Run("log segment as snapshot", func(t *testing.T) {
 		offline(t, stopped, "--snapshot", filepath.Join(metaDir, "00000000000000000000.log"))
+	})
+	t.Run("checkpoint", func(t *testing.T) {
+		cps, _ := filepath.Glob(filepath.Join(metaDir, "*.checkpoint"))
+		if len(cps) == 0 {
+			t.Fatal("the node wrote no checkpoint")
+		}
+		// The newest checkpoint may predate the fencing at shutdown.
+		out, errOut, code := run("--snapshot", cps[len(cps)-1], "cat", "/image/topics/byName/golden/name", "/image/topics/byName/golden/id")
+		if code != 0 || errOut != "" {
+			t.Fatalf("exit %d, stderr %q", code, errOut)
+		}
+		compare(t, []string{"checkpoint"}, out, "golden\n"+topicID+"\n")
 	})
 	t.Run("interactive", func(t *testing.T) {
 		cmd := exec.Command(bin, "metadata-shell", "--directory", metaDir)

@@ -13,16 +13,15 @@ import (
 // state is the cluster metadata the shell shows, from a metadata log, a
 // snapshot, or a live cluster.
 type state struct {
-	offset    int64
-	epoch     int32
-	timeMs    int64 // timestamp of the last batch read; -1 when unknown
-	brokers   []brokerState
-	topics    []topicState
-	configs   map[configKey]map[string]string
-	features  map[string]int16
-	nextPID   int64
-	hasPIDs   bool
-	liveNotes []string // what a live tree could not fill in
+	offset   int64
+	epoch    int32
+	timeMs   int64 // timestamp of the last batch read; -1 when unknown
+	brokers  []brokerState
+	topics   []topicState
+	configs  map[configKey]map[string]string
+	features map[string]int16
+	nextPID  int64
+	hasPIDs  bool
 }
 
 type brokerState struct {
