@@ -27,6 +27,7 @@ func TestDumpLog(t *testing.T) {
 	f := writeFixture(t)
 	t.Run("golden", func(t *testing.T) { testGolden(t, f) })
 	t.Run("bad input", func(t *testing.T) { testBadInput(t, f) })
+	t.Run("consumer group records", func(t *testing.T) { testConsumerGroupRecords(t, f) })
 }
 
 // writeFixture starts a node, creates topic "golden" and writes three
@@ -64,6 +65,20 @@ func writeFixture(t *testing.T) *fixture {
 	if _, err := adm.CommitOffsets(ctx, "grp", offsets); err != nil {
 		t.Fatal(err)
 	}
+	// A KIP-848 consumer group writes record types 3 to 8.
+	cg := n.Client(kgo.ConsumerGroup("cg848"), kgo.ConsumeTopics("golden"), kgo.Balancers(kgo.RangeBalancer()),
+		kgo.ServerSideBalancer(), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.DisableAutoCommit())
+	for got := 0; got < 3; {
+		fs := cg.PollFetches(ctx)
+		if err := fs.Err0(); err != nil {
+			t.Fatal(err)
+		}
+		got += fs.NumRecords()
+	}
+	if err := cg.CommitUncommittedOffsets(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cg.Close()
 	// The metadata log takes a snapshot after each entry, on a writer
 	// goroutine: wait for the one after the last entry before stopping.
 	snap := filepath.Join(n.Dir, "__cluster_metadata-0", "00000000000000000006-0000000001.checkpoint")
@@ -191,7 +206,8 @@ func testGolden(t *testing.T, f *fixture) {
 		{"indexes", []string{"--files", seg + ".index," + seg + ".timeindex"}},
 		{"indexes-verify", []string{"--files", seg + ".index," + seg + ".timeindex", "--verify-index-only"}},
 		{"indexes-sanity", []string{"--files", seg + ".index," + seg + ".timeindex", "--index-sanity-check"}},
-		{"offsets", []string{"--files", f.path("__consumer_offsets-0", "00000000000000000000.log"), "--offsets-decoder"}},
+		// The first batch: the offset commit of group grp.
+		{"offsets", []string{"--files", f.path("__consumer_offsets-0", "00000000000000000000.log"), "--offsets-decoder", "--max-bytes", "112"}},
 		{"metadata", []string{"--files", meta, "--cluster-metadata-decoder"}},
 		{"metadata-plain", []string{"--files", meta}},
 		{"snapshot", []string{"--files", snap, "--cluster-metadata-decoder"}},
@@ -299,5 +315,45 @@ func TestUsage(t *testing.T) {
 	_, errOut, code = testbin.RunBinary(bin, nil, "dump-log")
 	if code != 1 || !strings.HasPrefix(errOut, description+"\nOption") {
 		t.Errorf("no arguments: exit %d\n%s", code, errOut)
+	}
+}
+
+// testConsumerGroupRecords checks that the records of a KIP-848 group
+// decode, each type in its Kafka form.
+func testConsumerGroupRecords(t *testing.T, f *fixture) {
+	out, errOut, code := f.run(t, "--files", f.path("__consumer_offsets-0", "00000000000000000000.log"), "--offsets-decoder")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	member := `"groupId":"cg848","memberId":"[A-Za-z0-9_=+/-]+"`
+	uuid := `"[A-Za-z0-9_-]{22}"`
+	want := map[string]*regexp.Regexp{
+		"3": regexp.MustCompile(`key: \{"type":"3","data":\{"groupId":"cg848"\}\} payload: (\{"version":"0","data":\{"epoch":[0-9]+\}\}|<DELETE>)$`),
+		"4": regexp.MustCompile(`key: \{"type":"4","data":\{"groupId":"cg848"\}\} payload: (\{"version":"0","data":\{"topics":\[(\{"topicId":` + uuid + `,"topicName":"golden","numPartitions":1,"partitionMetadata":\[\]\})?\]\}\}|<DELETE>)$`),
+		"5": regexp.MustCompile(`key: \{"type":"5","data":\{` + member + `\}\} payload: (\{"version":"0","data":\{"instanceId":null,"rackId":null,"clientId":"kgo","clientHost":"/127\.0\.0\.1","subscribedTopicNames":\["golden"\],"subscribedTopicRegex":null,"rebalanceTimeoutMs":[0-9]+,"serverAssignor":"range"\}\}|<DELETE>)$`),
+		"6": regexp.MustCompile(`key: \{"type":"6","data":\{"groupId":"cg848"\}\} payload: (\{"version":"0","data":\{"assignmentEpoch":[0-9]+\}\}|<DELETE>)$`),
+		"7": regexp.MustCompile(`key: \{"type":"7","data":\{` + member + `\}\} payload: (\{"version":"0","data":\{"topicPartitions":\[(\{"topicId":` + uuid + `,"partitions":\[0\]\})?\]\}\}|<DELETE>)$`),
+		"8": regexp.MustCompile(`key: \{"type":"8","data":\{` + member + `\}\} payload: (\{"version":"0","data":\{"memberEpoch":-?[0-9]+,"previousMemberEpoch":-?[0-9]+,"state":[0-9],"assignedPartitions":\[(\{"topicId":` + uuid + `,"partitions":\[0\]\})?\],"partitionsPendingRevocation":\[\]\}\}|<DELETE>)$`),
+	}
+	seen := map[string]int{}
+	typeRe := regexp.MustCompile(`key: \{"type":"([0-9]+)"`)
+	for _, l := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(l, "| ") {
+			continue
+		}
+		m := typeRe.FindStringSubmatch(l)
+		if m == nil {
+			t.Errorf("record line without a decoded key: %q", l)
+			continue
+		}
+		seen[m[1]]++
+		if re, ok := want[m[1]]; ok && !re.MatchString(l) {
+			t.Errorf("type %s: %q does not match %s", m[1], l, re)
+		}
+	}
+	for typ := range want {
+		if seen[typ] == 0 {
+			t.Errorf("no record of type %s in\n%s", typ, out)
+		}
 	}
 }

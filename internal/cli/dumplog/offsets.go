@@ -54,9 +54,13 @@ func decodeOffsetsRecord(r record.Record) (string, string, error) {
 		keyData = struct {
 			Group string `json:"group"`
 		}{k.Group}
+	case 3, 4, 5, 6, 7, 8:
+		k, err := consumerGroupKey(typ, r.Key)
+		if err != nil {
+			return "", "", fmt.Errorf("Error at offset %d, skipping. %v", r.Offset, err)
+		}
+		keyData = k
 	default:
-		// Types 3-8 are the KIP-848 consumer group records, which this
-		// decoder does not lay out yet.
 		return "", "", fmt.Errorf("Unknown record type %d at offset %d, skipping.", typ, r.Offset)
 	}
 	keyJSON := fmt.Sprintf(`{"type":"%d","data":%s}`, typ, marshal(keyData))
@@ -71,6 +75,9 @@ func decodeOffsetsRecord(r record.Record) (string, string, error) {
 }
 
 func offsetsValue(keyType int16, b []byte) (int16, any, error) {
+	if keyType >= 3 {
+		return consumerGroupValue(keyType, b)
+	}
 	if keyType <= 1 {
 		v := kmsg.NewOffsetCommitValue()
 		if err := v.ReadFrom(b); err != nil {
