@@ -33,12 +33,12 @@ func RunConsumer(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	cl, err := newConsumerClient(ctx, cfg, stderr)
+	cl, pos, err := newConsumerClient(ctx, cfg, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	c := &consoleConsumer{cfg: cfg, cl: cl, out: bufio.NewWriter(stdout), stderr: stderr}
+	c := &consoleConsumer{cfg: cfg, cl: cl, pos: pos, out: bufio.NewWriter(stdout), stderr: stderr}
 	c.process(ctx)
 	c.cleanup()
 	fmt.Fprintf(stderr, "Processed a total of %d messages\n", c.count)
@@ -50,7 +50,7 @@ func RunConsumer(ctx context.Context, args []string, stdout, stderr io.Writer) i
 
 // newConsumerClient connects a group consumer for --topic or --include, or
 // a direct reader of one partition for --partition.
-func newConsumerClient(ctx context.Context, cfg *consumerConfig, stderr io.Writer) (*kgo.Client, error) {
+func newConsumerClient(ctx context.Context, cfg *consumerConfig, stderr io.Writer) (cl *kgo.Client, pos *positions, err error) {
 	props := make(map[string]string, len(cfg.props))
 	for k, v := range cfg.props {
 		props[k] = v
@@ -62,7 +62,7 @@ func newConsumerClient(ctx context.Context, cfg *consumerConfig, stderr io.Write
 	}
 	cc, err := cli.ConsumerOpts(props)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, w := range cc.Warnings {
 		fmt.Fprintln(stderr, w)
@@ -90,22 +90,25 @@ func newConsumerClient(ctx context.Context, cfg *consumerConfig, stderr io.Write
 		// Commit only what was printed, as ConsoleConsumer rewinds
 		// fetched but unprinted records before it closes.
 		opts = append(opts, kgo.AutoCommitMarks())
+		pos = &positions{earliest: props["auto.offset.reset"] == "earliest"}
+		opts = append(opts, pos.opts()...)
 	}
-	cl, err := kgo.NewClient(opts...)
+	cl, err = kgo.NewClient(opts...)
 	if err != nil {
-		return nil, fmt.Errorf("creating consumer: %w", err)
+		return nil, nil, fmt.Errorf("creating consumer: %w", err)
 	}
 	if err := cli.Ping(ctx, cl, cfg.bootstrap); err != nil {
 		cl.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return cl, nil
+	return cl, pos, nil
 }
 
 // consoleConsumer is one run of the tool.
 type consoleConsumer struct {
 	cfg    *consumerConfig
 	cl     *kgo.Client
+	pos    *positions // nil unless a group member commits
 	out    *bufio.Writer
 	stderr io.Writer
 	count  int64
@@ -200,12 +203,12 @@ func (c *consoleConsumer) logError(msg string, err error) {
 // group. It runs after a signal too, so it does not use the run's ctx.
 func (c *consoleConsumer) cleanup() {
 	defer c.cl.Close()
-	if c.cfg.assign || !c.cfg.autoCommit {
+	if c.pos == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := c.cl.CommitMarkedOffsets(ctx); err != nil {
+	if err := c.pos.commit(ctx, c.cl); err != nil {
 		c.logError("Failed to commit offsets on close: ", err)
 	}
 }
