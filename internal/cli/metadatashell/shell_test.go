@@ -47,7 +47,13 @@ func TestShell(t *testing.T) {
 			args []string
 			want string
 		}{
-			{[]string{"ls", "/"}, "image\nlocal\n"},
+			{[]string{"ls", "/"}, "brokers\nconfigs\nfeatures\nimage\nlocal\ntopicIds\ntopics\n"},
+			// The pre-3.7 layout the tutorials show.
+			{[]string{"ls", "/topics"}, "golden\n"},
+			{[]string{"ls", "/topics/golden"}, "0\n1\nid\nname\n"},
+			{[]string{"cat", "/topicIds/" + topicID + "/name"}, "golden\n"},
+			{[]string{"cat", "/configs/topic/golden/retention.ms"}, "60000\n"},
+			{[]string{"cat", "/features/metadata.version"}, "{\n  \"name\" : \"metadata.version\",\n  \"featureLevel\" : 25\n}\n"},
 			{[]string{"ls", "/image"}, "acls\nclientQuotas\ncluster\nconfigs\ndelegationToken\nfeatures\nproducerIds\nprovenance\nscram\ntopics\n"},
 			{[]string{"ls", "/image/topics/byName"}, "golden\n"},
 			{[]string{"ls", "/image/topics/byName/golden"}, "0\n1\nid\nname\n"},
@@ -71,7 +77,14 @@ func TestShell(t *testing.T) {
 			}
 			compare(t, c.args, out, c.want)
 		}
-		out, _, _ := run(append(append([]string{}, source...), "cat", "/image/cluster/brokers/1")...)
+		// A partition's data in the pre-3.7 layout is its record as JSON;
+		// leader and epochs depend on whether the node stopped.
+		out, _, _ := run(append(append([]string{}, source...), "cat", "/topics/golden/0/data", "/brokers/1/isFenced")...)
+		data := regexp.MustCompile(`^\{\n  "partitionId" : 0,\n  "topicId" : "` + topicID + `",\n  "replicas" : \[ 1 \],\n  "isr" : \[ 1 \],\n  "removingReplicas" : \[ \],\n  "addingReplicas" : \[ \],\n  "leader" : (1|-1),\n  "leaderEpoch" : [01],\n  "partitionEpoch" : [01]\n\}\n(true|false)\n$`)
+		if !data.MatchString(out) {
+			t.Errorf("legacy partition data and fencing %q", out)
+		}
+		out, _, _ = run(append(append([]string{}, source...), "cat", "/image/cluster/brokers/1")...)
 		broker := regexp.MustCompile(`^BrokerRegistration\(id=1, epoch=[0-9]+, incarnationId=[A-Za-z0-9_-]{22}, listeners=\[Endpoint\(listenerName='PLAINTEXT', securityProtocol=PLAINTEXT, host='127\.0\.0\.1', port=[0-9]+\)\], supportedFeatures=\{(metadata\.version: [0-9]+-[0-9]+)?\}, rack=Optional\.empty, fenced=(true|false), inControlledShutdown=false, isMigratingZkBroker=false, directories=\[[A-Za-z0-9_-]{22}\]\)\n$`)
 		if !broker.MatchString(out) {
 			t.Errorf("broker leaf %q", out)

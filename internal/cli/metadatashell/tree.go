@@ -107,7 +107,8 @@ var securityProtocols = map[int16]string{0: "PLAINTEXT", 1: "SSL", 2: "SASL_PLAI
 var migratingDirectory = metadata.Uuid{15: 2}
 
 // buildTree lays the state out as Kafka 4's metadata shell does: /local
-// and /image with Kafka's node names.
+// and /image with Kafka's node names; and, for the tutorials, the older
+// layout beside them (addLegacyTree).
 func buildTree(st *state, version string) *node {
 	root := dir()
 	root.add("local/version", file(version))
@@ -158,7 +159,77 @@ func buildTree(st *state, version string) *node {
 		}
 		img.children["configs"].children[name] = cn
 	}
+	addLegacyTree(root, st)
 	return root
+}
+
+// addLegacyTree adds, beside /image and /local, the tree Kafka's shell
+// showed before 3.7 and the tutorials still print: /brokers/<id>,
+// /topics/<name>/<partition>/data, /topicIds/<id>, /configs/<type>/<name>
+// and /features/<name>.
+func addLegacyTree(root *node, st *state) {
+	for _, d := range []string{"brokers", "topics", "topicIds", "configs", "features"} {
+		root.children[d] = dir()
+	}
+	for _, b := range st.brokers {
+		bn := dir()
+		bn.children["registration"] = file(brokerString(b))
+		bn.children["isFenced"] = file(strconv.FormatBool(b.fenced))
+		root.children["brokers"].children[strconv.Itoa(int(b.id))] = bn
+	}
+	for _, t := range st.topics {
+		tn := dir()
+		tn.children["name"] = file(t.name)
+		tn.children["id"] = file(t.id.String())
+		for _, p := range t.partitions {
+			pn := dir()
+			pn.children["data"] = file(partitionJSON(t.id, p))
+			tn.children[strconv.Itoa(int(p.id))] = pn
+		}
+		root.children["topics"].children[t.name] = tn
+		root.children["topicIds"].children[t.id.String()] = tn
+	}
+	for k, kv := range st.configs {
+		typ := strings.ToLower(k.typ)
+		name := k.name
+		if name == "" {
+			name = "<default>"
+		}
+		cn := dir()
+		for key, v := range kv {
+			cn.children[key] = file(v)
+		}
+		root.add("configs/"+typ+"/"+name, cn)
+	}
+	for name, level := range st.features {
+		root.children["features"].children[name] = file(fmt.Sprintf("{\n  \"name\" : %q,\n  \"featureLevel\" : %d\n}", name, level))
+	}
+}
+
+// partitionJSON is a partition as the pre-3.7 shell printed it: its
+// PartitionRecord in Jackson's pretty-printed JSON.
+func partitionJSON(topic metadata.Uuid, p partitionState) string {
+	arr := func(s []int32) string {
+		if len(s) == 0 {
+			return "[ ]"
+		}
+		parts := make([]string, len(s))
+		for i, v := range s {
+			parts[i] = strconv.Itoa(int(v))
+		}
+		return "[ " + strings.Join(parts, ", ") + " ]"
+	}
+	return fmt.Sprintf(`{
+  "partitionId" : %d,
+  "topicId" : %q,
+  "replicas" : %s,
+  "isr" : %s,
+  "removingReplicas" : %s,
+  "addingReplicas" : %s,
+  "leader" : %d,
+  "leaderEpoch" : %d,
+  "partitionEpoch" : %d
+}`, p.id, topic.String(), arr(p.replicas), arr(p.isr), arr(p.removing), arr(p.adding), p.leader, p.leaderEpoch, p.partitionEpoch)
 }
 
 // brokerString is Kafka's BrokerRegistration.toString.
