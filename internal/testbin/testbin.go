@@ -286,3 +286,26 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// CompareOutput fails t unless got equals want, naming the first line that
+// differs (what says which output) and showing the whole output got.
+func CompareOutput(t testing.TB, what, got, want string) {
+	t.Helper()
+	if got == want {
+		return
+	}
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < max(len(g), len(w)); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl || i >= len(g) || i >= len(w) {
+			t.Errorf("%s line %d:\n got  %q\n want %q\nwhole output:\n%s", what, i+1, gl, wl, got)
+			return
+		}
+	}
+}

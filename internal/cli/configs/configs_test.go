@@ -32,23 +32,7 @@ func usageAfter(message string) string {
 
 func compare(t *testing.T, what, got, want string) {
 	t.Helper()
-	if got == want {
-		return
-	}
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			t.Errorf("%s line %d:\n got %q\nwant %q\nwhole output:\n%s", what, i+1, gl, wl, got)
-			return
-		}
-	}
+	testbin.CompareOutput(t, what, got, want)
 }
 
 func run(t *testing.T, bin string, c runCase) {

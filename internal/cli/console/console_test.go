@@ -89,23 +89,7 @@ func (c *cluster) consume(t *testing.T, topic string, args ...string) (stdout, s
 // wantLines compares whole outputs line by line after normalising.
 func wantLines(t *testing.T, what, got, want string) {
 	t.Helper()
-	if got == want {
-		return
-	}
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			t.Errorf("%s line %d:\n got %q\nwant %q", what, i+1, gl, wl)
-		}
-	}
-	t.Fatalf("%s:\n--- got\n%s--- want\n%s", what, got, want)
+	testbin.CompareOutput(t, what, got, want)
 }
 
 var (

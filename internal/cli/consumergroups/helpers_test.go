@@ -67,24 +67,7 @@ func expect(t *testing.T, stdout, stderr string, code int, wantStdout, wantStder
 
 func compare(t *testing.T, stream, got, want string) {
 	t.Helper()
-	if got == want {
-		return
-	}
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl || i >= len(g) || i >= len(w) {
-			t.Errorf("%s line %d:\n got %q\nwant %q", stream, i+1, gl, wl)
-			break
-		}
-	}
-	t.Errorf("%s:\n--- got ---\n%s--- want ---\n%s", stream, got, want)
+	testbin.CompareOutput(t, stream, got, want)
 }
 
 // createTopic creates topic with partitions and writes counts[p] records to

@@ -170,23 +170,7 @@ func golden(t *testing.T, name, got string) {
 // compare fails with the first differing line of got and want.
 func compare(t *testing.T, got, want string) {
 	t.Helper()
-	if got == want {
-		return
-	}
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := 0; i < max(len(g), len(w)); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			t.Errorf("line %d:\n got  %q\n want %q\nwhole output:\n%s", i+1, gl, wl, got)
-			return
-		}
-	}
+	testbin.CompareOutput(t, "output", got, want)
 }
 
 // testGolden dumps the files a real node wrote.

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 
 	"samsa/internal/testbin"
@@ -58,23 +57,7 @@ func check(t *testing.T, n *testbin.Node, c runCase) {
 
 func compare(t *testing.T, what, got, want string) {
 	t.Helper()
-	if got == want {
-		return
-	}
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			t.Errorf("%s line %d:\n got %q\nwant %q\nwhole output:\n%s", what, i+1, gl, wl, got)
-			return
-		}
-	}
+	testbin.CompareOutput(t, what, got, want)
 }
 
 func TestTopics(t *testing.T) {
