@@ -1,6 +1,8 @@
 package tutorial
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -124,5 +126,29 @@ bin/kafka-storage.sh format --standalone -t $KAFKA_CLUSTER_ID -c config/server.p
 	out = w.must("bin/kafka-metadata-quorum.sh --bootstrap-server localhost:9092 describe --status", "")
 	if !regexp.MustCompile(`(?m)^CurrentVoters:          \[\{"id": 1, "directoryId": "[A-Za-z0-9_-]{22}", "endpoints": \["CONTROLLER://localhost:9093"\]\}\]$`).MatchString(out) {
 		t.Errorf("metadata-quorum on a dynamic quorum:\n%s", out)
+	}
+}
+
+// TestDaemon starts the server as many tutorials do, in the background
+// with -daemon, and stops it with kafka-server-stop.sh.
+func TestDaemon(t *testing.T) {
+	w := newWorkspace(t)
+	w.must(`bin/kafka-storage.sh format -t "$(bin/kafka-storage.sh random-uuid)" -c config/kraft/server.properties`, "")
+	out := w.must("bin/kafka-server-start.sh -daemon config/kraft/server.properties", "")
+	expect(t, "kafka-server-start.sh -daemon", out)
+	eventually(t, "the daemon serves", func() (bool, string) {
+		out, errOut, code := w.sh("bin/kafka-topics.sh --create --topic daemon-events --bootstrap-server localhost:9092", "")
+		return code == 0 && out == "Created topic daemon-events.\n", out + errOut
+	})
+	out = w.must("bin/kafka-server-stop.sh", "")
+	expect(t, "kafka-server-stop.sh", out)
+	logPath := filepath.Join(w.dir, "logs", "kafkaServer.out")
+	eventually(t, "a clean shutdown in logs/kafkaServer.out", func() (bool, string) {
+		b, _ := os.ReadFile(logPath)
+		return strings.Contains(string(b), "shut down cleanly"), string(b)
+	})
+	_, errOut, code := w.sh("bin/kafka-server-stop.sh", "")
+	if code != 1 || errOut != "No kafka server to stop\n" {
+		t.Errorf("second kafka-server-stop.sh: exit %d, stderr %q", code, errOut)
 	}
 }
