@@ -122,6 +122,16 @@ bin/kafka-storage.sh format --standalone -t $KAFKA_CLUSTER_ID -c config/server.p
 	expect(t, "keyed console-consumer", out, "user1:hola", "user2:adios")
 	expect(t, "keyed console-consumer stderr", errOut, "Processed a total of 2 messages")
 
+	// On a terminal the producer prompts with ">" before each line it
+	// reads, the last one answered by end of input. script(1) gives it a
+	// terminal.
+	out = w.must(`printf 'hola\nadios\n' | script -qec "bin/kafka-console-producer.sh --topic prompt-events --bootstrap-server localhost:9092" /dev/null`, "")
+	if strings.Count(out, ">") != 3 {
+		t.Errorf("console-producer on a terminal printed %q, want three \">\" prompts", out)
+	}
+	out = w.must("bin/kafka-console-consumer.sh --topic prompt-events --from-beginning --bootstrap-server localhost:9092 --max-messages 2", "")
+	expect(t, "records typed on a terminal", out, "hola", "adios")
+
 	// A dynamic quorum names each voter's metadata directory.
 	out = w.must("bin/kafka-metadata-quorum.sh --bootstrap-server localhost:9092 describe --status", "")
 	if !regexp.MustCompile(`(?m)^CurrentVoters:          \[\{"id": 1, "directoryId": "[A-Za-z0-9_-]{22}", "endpoints": \["CONTROLLER://localhost:9093"\]\}\]$`).MatchString(out) {
