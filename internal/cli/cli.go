@@ -128,7 +128,12 @@ var ErrVersion = errors.New("version requested")
 
 // UsageError is a command line the tool cannot run; Message is the one line
 // shown to the user.
-type UsageError struct{ Message string }
+type UsageError struct {
+	Message string
+	// Hint, when set, is one more line after the usage: what to do
+	// instead.
+	Hint string
+}
 
 func (e *UsageError) Error() string { return e.Message }
 
@@ -259,7 +264,11 @@ func (p *Parser) lookup(name string) (*Option, error) {
 		return o, nil
 	}
 	if p.Style != Argparse {
-		return nil, &UsageError{name + " is not a recognized option"}
+		ue := &UsageError{Message: name + " is not a recognized option"}
+		if name == "zookeeper" {
+			ue.Hint = zookeeperHint
+		}
+		return nil, ue
 	}
 	var matches []string
 	for _, n := range p.sortedNames() {
@@ -269,11 +278,11 @@ func (p *Parser) lookup(name string) (*Option, error) {
 	}
 	switch len(matches) {
 	case 0:
-		return nil, &UsageError{fmt.Sprintf("unrecognized arguments: '--%s'", name)}
+		return nil, &UsageError{Message: fmt.Sprintf("unrecognized arguments: '--%s'", name)}
 	case 1:
 		return p.byName[matches[0][2:]], nil
 	}
-	return nil, &UsageError{fmt.Sprintf("ambiguous option: --%s could match %s", name, strings.Join(matches, ", "))}
+	return nil, &UsageError{Message: fmt.Sprintf("ambiguous option: --%s could match %s", name, strings.Join(matches, ", "))}
 }
 
 // looksLikeOption reports whether arg would be read as an option rather
@@ -302,11 +311,19 @@ func (p *Parser) Handle(err error, stdout, stderr io.Writer) int {
 		p.Usage(stderr)
 		return 1
 	case errors.As(err, &ue):
-		return p.Fail(stderr, "%s", ue.Message)
+		code := p.Fail(stderr, "%s", ue.Message)
+		if ue.Hint != "" {
+			fmt.Fprintln(stderr, ue.Hint)
+		}
+		return code
 	}
 	fmt.Fprintln(stderr, err)
 	return 1
 }
+
+// zookeeperHint answers the --zookeeper of tutorials written before Kafka
+// 4.0 removed it.
+const zookeeperHint = "Kafka 4.0 removed --zookeeper, and Samsa has no ZooKeeper: use --bootstrap-server localhost:9092 (the broker's address) instead."
 
 // Fail prints a usage error (one line, then the usage) to stderr and returns
 // exit code 1. Tools use it for checks Parse cannot make, like Kafka's

@@ -231,3 +231,22 @@ func TestAddDuplicatePanics(t *testing.T) {
 	p := NewParser("x", "", JoptSimple)
 	p.Add(Option{Name: "topic"}, Option{Name: "t", Aliases: []string{"topic"}})
 }
+
+// A tutorial's --zookeeper gets Kafka's refusal, the usage, and a last line
+// saying what to use instead.
+func TestZookeeperHint(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	p := joptParser()
+	if code := run(p, strings.Fields("--zookeeper localhost:2181 --list"), &stdout, &stderr); code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	lines := strings.Split(strings.TrimRight(stderr.String(), "\n"), "\n")
+	if lines[0] != "zookeeper is not a recognized option" || lines[len(lines)-1] != zookeeperHint || stdout.Len() != 0 {
+		t.Fatalf("stderr:\n%s", stderr.String())
+	}
+	stderr.Reset()
+	run(p, strings.Fields("--zoo localhost:2181"), &stdout, &stderr)
+	if strings.Contains(stderr.String(), zookeeperHint) {
+		t.Fatalf("hint for another option:\n%s", stderr.String())
+	}
+}

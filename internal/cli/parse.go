@@ -55,7 +55,7 @@ func (s *scan) next() error {
 	if !strings.HasPrefix(arg, "--") && s.p.Style == Argparse && (len(name) != 1 || s.p.byName[name] == nil) {
 		// argparse's short options are single letters (-t, -c); they
 		// are declared as one-letter aliases.
-		return &UsageError{fmt.Sprintf("unrecognized arguments: '%s'", arg)}
+		return &UsageError{Message: fmt.Sprintf("unrecognized arguments: '%s'", arg)}
 	}
 	o, err := s.p.lookup(name)
 	if err != nil {
@@ -72,9 +72,9 @@ func (s *scan) next() error {
 func (s *scan) inline(o *Option, value string) error {
 	if o.Kind == Flag {
 		if s.p.Style == Argparse {
-			return &UsageError{fmt.Sprintf("argument --%s: ignored explicit argument '%s'", o.Name, value)}
+			return &UsageError{Message: fmt.Sprintf("argument --%s: ignored explicit argument '%s'", o.Name, value)}
 		}
-		return &UsageError{fmt.Sprintf("Option %s does not take an argument", o.Name)}
+		return &UsageError{Message: fmt.Sprintf("Option %s does not take an argument", o.Name)}
 	}
 	if err := s.add(o, value); err != nil {
 		return err
@@ -123,21 +123,21 @@ func (s *scan) more(o *Option) error {
 
 func (s *scan) missingValue(o *Option) error {
 	if s.p.Style != Argparse {
-		return &UsageError{fmt.Sprintf("Option %s requires an argument", o.Name)}
+		return &UsageError{Message: fmt.Sprintf("Option %s requires an argument", o.Name)}
 	}
 	if o.Kind == Multi {
-		return &UsageError{fmt.Sprintf("argument --%s: expected at least one argument", o.Name)}
+		return &UsageError{Message: fmt.Sprintf("argument --%s: expected at least one argument", o.Name)}
 	}
-	return &UsageError{fmt.Sprintf("argument --%s: expected one argument", o.Name)}
+	return &UsageError{Message: fmt.Sprintf("argument --%s: expected one argument", o.Name)}
 }
 
 // add type-checks and records one value.
 func (s *scan) add(o *Option, v string) error {
 	if !o.Type.check(v) {
 		if s.p.Style == Argparse {
-			return &UsageError{fmt.Sprintf("argument --%s: could not convert '%s' to %s", o.Name, v, o.Type.javaName())}
+			return &UsageError{Message: fmt.Sprintf("argument --%s: could not convert '%s' to %s", o.Name, v, o.Type.javaName())}
 		}
-		return &UsageError{fmt.Sprintf("Cannot parse argument '%s' of option %s", v, o.Name)}
+		return &UsageError{Message: fmt.Sprintf("Cannot parse argument '%s' of option %s", v, o.Name)}
 	}
 	s.r.values[o.Name] = append(s.r.values[o.Name], v)
 	return nil
@@ -149,9 +149,9 @@ func (p *Parser) checkRequired(r *Result) error {
 			continue
 		}
 		if p.Style == Argparse {
-			return &UsageError{fmt.Sprintf("argument --%s is required", o.Name)}
+			return &UsageError{Message: fmt.Sprintf("argument --%s is required", o.Name)}
 		}
-		return &UsageError{fmt.Sprintf("Missing required argument %q", p.Display(o.Name))}
+		return &UsageError{Message: fmt.Sprintf("Missing required argument %q", p.Display(o.Name))}
 	}
 	return nil
 }
