@@ -30,10 +30,15 @@ var (
 	ErrMalformed     = errors.New("malformed request header")
 )
 
+// firstChunk is what ReadFrame allocates for a frame before any of its
+// bytes have arrived: small requests get one allocation of their exact
+// size, and a connection that claims a large frame and stalls holds no
+// more than this.
+const firstChunk = 64 << 10
+
 // frameChunk is how far ReadFrame allocates ahead of the bytes that have
-// arrived. Most requests (a producer's batches, a fetch) fit in one chunk
-// and get one allocation of their exact size; a connection that claims a
-// bigger frame must send the bytes before it costs more memory.
+// arrived once the first chunk is in: a producer's request of up to a
+// mebibyte takes one more allocation.
 const frameChunk = 1 << 20
 
 // ReadFrame reads one size-prefixed frame. The size is checked against max
@@ -69,12 +74,17 @@ func ReadFrame(r io.Reader, max int32, buf []byte) ([]byte, error) {
 	return buf, nil
 }
 
-// readGrowing appends size bytes from r to buf, doubling what it reads at
-// a time from frameChunk, so the memory held never exceeds about twice what
-// has arrived.
+// readGrowing appends size bytes from r to buf: firstChunk, then frameChunk
+// more and doubling from there, so the memory held never exceeds 64 KiB
+// before that much has arrived, nor frameChunk plus twice what has arrived
+// after.
 func readGrowing(r io.Reader, buf []byte, size int) ([]byte, error) {
 	for len(buf) < size {
-		n := min(size-len(buf), frameChunk+len(buf))
+		step := frameChunk + len(buf)
+		if len(buf) < firstChunk {
+			step = firstChunk - len(buf)
+		}
+		n := min(size-len(buf), step)
 		buf = slices.Grow(buf, n)
 		read, err := io.ReadFull(r, buf[len(buf):len(buf)+n])
 		buf = buf[:len(buf)+read]
