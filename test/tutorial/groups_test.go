@@ -14,6 +14,7 @@ import (
 // --describe while they run and after they stop, then a second group
 // reading from the beginning, once, and again after new messages.
 func TestConsumerGroups(t *testing.T) {
+	t.Parallel()
 	w := newWorkspace(t)
 	w.must(`bin/kafka-storage.sh format -t "$(bin/kafka-storage.sh random-uuid)" -c config/kraft/server.properties`, "")
 	w.startServer("config/kraft/server.properties")
@@ -133,7 +134,7 @@ func TestConsumerGroups(t *testing.T) {
 	}
 
 	// Self-assessment: a new group reads everything from the beginning...
-	app2 := "bin/kafka-console-consumer.sh --topic iabd-topic-group --group iabd-app2 --from-beginning --bootstrap-server localhost:9092 --timeout-ms 5000"
+	app2 := "bin/kafka-console-consumer.sh --topic iabd-topic-group --group iabd-app2 --from-beginning --bootstrap-server localhost:9092 --timeout-ms 8000"
 	out, errOut, _ = w.sh(app2, "")
 	if len(lines(out)) != 15 || !strings.Contains(errOut, "Processed a total of 15 messages") {
 		t.Errorf("iabd-app2, first run: %d lines\n%s\n%s", len(lines(out)), out, errOut)

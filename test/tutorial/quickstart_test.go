@@ -15,6 +15,7 @@ const events = "Este es mi primer evento\nEste es mi segundo evento\nMódulo Big
 // topic, write events with the console producer, read them back, then look
 // at the metadata quorum, the metadata log and the metadata shell.
 func TestQuickstart(t *testing.T) {
+	t.Parallel()
 	w := newWorkspace(t)
 
 	out := w.must(`KAFKA_CLUSTER_ID="$(bin/kafka-storage.sh random-uuid)"
@@ -98,6 +99,7 @@ bin/kafka-storage.sh format -t $KAFKA_CLUSTER_ID -c config/kraft/server.properti
 // TestKafka4Quickstart is the Kafka 4 quickstart: config/server.properties
 // has a dynamic quorum, so format takes --standalone.
 func TestKafka4Quickstart(t *testing.T) {
+	t.Parallel()
 	w := newWorkspace(t)
 	_, errOut, code := w.sh(`bin/kafka-storage.sh format -t "$(bin/kafka-storage.sh random-uuid)" -c config/server.properties`, "")
 	if code != 1 || !strings.Contains(errOut, "Because controller.quorum.voters is not set on this controller, you must specify one of the following: --standalone, --initial-controllers, or --no-initial-controllers.") {
@@ -142,6 +144,7 @@ bin/kafka-storage.sh format --standalone -t $KAFKA_CLUSTER_ID -c config/server.p
 // TestDaemon starts the server as many tutorials do, in the background
 // with -daemon, and stops it with kafka-server-stop.sh.
 func TestDaemon(t *testing.T) {
+	t.Parallel()
 	w := newWorkspace(t)
 	w.must(`bin/kafka-storage.sh format -t "$(bin/kafka-storage.sh random-uuid)" -c config/kraft/server.properties`, "")
 	out := w.must("bin/kafka-server-start.sh -daemon config/kraft/server.properties", "")
