@@ -493,13 +493,7 @@ func kcatRun(t *testing.T, n *testbin.Node, stdin string, args ...string) (stdou
 	if ctx.Err() != nil {
 		t.Fatalf("kcat %v: timed out\n%s", args, e.String())
 	}
-	if err != nil {
-		code = -1
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-	}
-	return o.String(), e.String(), code
+	return o.String(), e.String(), testbin.ExitCode(err)
 }
 
 // kcatOK is kcatRun where kcat must succeed.

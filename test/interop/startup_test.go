@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -158,7 +157,7 @@ func TestServerStartErrors(t *testing.T) {
 	// An unknown key is logged once and the node runs; SIGTERM stops it
 	// cleanly with exit 0.
 	cmd := exec.Command(bin, append(base, "--override", "no.such.key=1")...)
-	logs := &lockedLog{}
+	logs := &testbin.SyncBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -182,25 +181,7 @@ func TestServerStartErrors(t *testing.T) {
 	}
 }
 
-// lockedLog collects a process's output while the test reads it.
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func waitForLog(t *testing.T, logs *lockedLog, s string) {
+func waitForLog(t *testing.T, logs *testbin.SyncBuffer, s string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(logs.String(), s) {

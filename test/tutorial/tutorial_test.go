@@ -22,7 +22,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -41,7 +40,7 @@ type workspace struct {
 	dataDir    string
 	port, ctrl int // replace 9092 and 9093
 	server     *exec.Cmd
-	serverOut  *lockedBuffer
+	serverOut  *testbin.SyncBuffer
 }
 
 func newWorkspace(t *testing.T) *workspace {
@@ -104,14 +103,7 @@ func (w *workspace) sh(line, stdin string) (stdout, stderr string, code int) {
 	cmd.Stdin = strings.NewReader(stdin)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	code = 0
-	if err != nil {
-		code = -1
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-	}
+	code = testbin.ExitCode(cmd.Run())
 	return w.unrelocate(o.String()), w.unrelocate(e.String()), code
 }
 
@@ -129,7 +121,7 @@ func (w *workspace) must(line, stdin string) string {
 // tutorial does in its own terminal, and waits until it answers.
 func (w *workspace) startServer(configFile string) {
 	w.t.Helper()
-	w.serverOut = &lockedBuffer{}
+	w.serverOut = &testbin.SyncBuffer{}
 	w.server = exec.Command(filepath.Join(w.dir, "bin", "kafka-server-start.sh"), configFile)
 	w.server.Dir = w.dir
 	w.server.Stdout, w.server.Stderr = w.serverOut, w.serverOut
@@ -172,13 +164,13 @@ func (w *workspace) stopServer() {
 // terminal; stop ends it with Ctrl-C (SIGINT).
 type background struct {
 	cmd      *exec.Cmd
-	out, err *lockedBuffer
+	out, err *testbin.SyncBuffer
 	done     chan struct{}
 }
 
 func (w *workspace) background(line string) *background {
 	w.t.Helper()
-	b := &background{out: &lockedBuffer{}, err: &lockedBuffer{}, done: make(chan struct{})}
+	b := &background{out: &testbin.SyncBuffer{}, err: &testbin.SyncBuffer{}, done: make(chan struct{})}
 	// exec replaces the shell so that the signal reaches the tool.
 	b.cmd = exec.Command("/bin/sh", "-c", "exec "+w.relocate(line))
 	b.cmd.Dir = w.dir
@@ -251,23 +243,6 @@ func eventually(t *testing.T, what string, check func() (bool, string)) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func repoRoot(t *testing.T) string {
